@@ -1,0 +1,4 @@
+"""`python -m sanctuary ...` is the `sanctuary` command."""
+from .cli import run
+
+run()

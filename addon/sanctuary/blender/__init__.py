@@ -1,0 +1,1 @@
+"""Turns core data into Blender data: meshes, materials, keyframes, cameras, world."""

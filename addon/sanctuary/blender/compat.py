@@ -1,0 +1,109 @@
+"""Every difference between Blender 4.2 LTS, 4.5 and 5.0 that Sanctuary touches.
+
+Callers never test `bpy.app.version` themselves; they ask here.
+"""
+from __future__ import annotations
+
+import bpy
+
+VERSION = bpy.app.version
+
+
+def fcurves(id_data) -> list:
+    """The F-curves animating an ID, for any action layout.
+
+    4.2-4.3: `Action.fcurves`. 4.4+: slotted actions, fcurves live in the
+    channelbag of the ID's slot (5.0 removed `Action.fcurves` entirely).
+    """
+    anim = getattr(id_data, "animation_data", None)
+    action = anim.action if anim else None
+    if action is None:
+        return []
+    if hasattr(action, "layers") and getattr(anim, "action_slot", None) is not None:
+        from bpy_extras import anim_utils
+
+        bag = anim_utils.action_get_channelbag_for_slot(action, anim.action_slot)
+        return list(bag.fcurves) if bag else []
+    return list(getattr(action, "fcurves", ()))
+
+
+def eevee_engine() -> str:
+    """EEVEE's engine id: 'BLENDER_EEVEE_NEXT' in 4.2-4.5, 'BLENDER_EEVEE' again in 5.0."""
+    items = bpy.types.RenderSettings.bl_rna.properties["engine"].enum_items.keys()
+    return "BLENDER_EEVEE_NEXT" if "BLENDER_EEVEE_NEXT" in items else "BLENDER_EEVEE"
+
+
+def engine_id(name: str) -> str:
+    """Blender's engine id for a quality tier's engine name."""
+    return {"CYCLES": "CYCLES", "WORKBENCH": "BLENDER_WORKBENCH", "EEVEE": eevee_engine()}[name]
+
+
+def compositor_tree(scene, create: bool = True):
+    """The scene's compositing node tree.
+
+    5.0: a CompositorNodeTree data-block assigned to `scene.compositing_node_group`.
+    4.2-4.5: `scene.node_tree`, created by `scene.use_nodes = True`.
+    Returns None when there is none and create is False.
+    """
+    if hasattr(scene, "compositing_node_group"):
+        tree = scene.compositing_node_group
+        if tree is None and create:
+            tree = bpy.data.node_groups.new(f"{scene.name} Compositing", "CompositorNodeTree")
+            scene.compositing_node_group = tree
+        return tree
+    if scene.node_tree is None and create:
+        scene.use_nodes = True
+    return scene.node_tree
+
+
+def sequencer_strips(scene):
+    """Strips of the sequencer: `.strips` in 5.0, `.sequences` before."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def set_video_output(scene) -> None:
+    """MP4 / H.264 / AAC output; 5.0 wants media_type set before the format."""
+    settings = scene.render.image_settings
+    if hasattr(settings, "media_type"):
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"
+    ff = scene.render.ffmpeg
+    ff.format = "MPEG4"
+    ff.codec = "H264"
+    ff.audio_codec = "AAC"
+
+
+def set_image_output(scene, file_format: str) -> None:
+    """Still frames: PNG (8-bit RGBA) or OpenEXR (half float, DWAA)."""
+    settings = scene.render.image_settings
+    if hasattr(settings, "media_type"):
+        settings.media_type = "IMAGE"
+    settings.file_format = file_format
+    if file_format == "OPEN_EXR":
+        settings.color_depth = "16"
+        settings.exr_codec = "DWAA"
+    else:
+        settings.color_mode = "RGB"
+        settings.color_depth = "8"
+
+
+def set_material_nodes(material) -> None:
+    """New materials have a node tree in 5.0; before, use_nodes must be switched on."""
+    if material.node_tree is None:
+        material.use_nodes = True
+
+
+def set_world_nodes(world) -> None:
+    if world.node_tree is None:
+        world.use_nodes = True
+
+
+def operator_kwargs(op, **kwargs) -> dict:
+    """Keep only the keyword arguments this Blender's operator accepts."""
+    accepted = {p.identifier for p in op.get_rna_type().properties}
+    return {k: v for k, v in kwargs.items() if k in accepted}
+
+
+def can_register_cli() -> bool:
+    return hasattr(bpy.utils, "register_cli_command")

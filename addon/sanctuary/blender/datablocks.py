@@ -1,0 +1,76 @@
+"""Ownership of Blender data: every ID a build makes carries its build's token.
+
+That one custom property is how a rebuild finds everything the last build
+made (and nothing the artist made) and how a failed build removes its
+half-made data, leaving no orphans either way.
+"""
+from __future__ import annotations
+
+import uuid
+
+import bpy
+
+TOKEN = "sanctuary_build"  # on every ID a build creates
+ROOT = "sanctuary_root"  # on the build's own collection
+
+# Where a build may create data; each is swept on rebuild and on failure.
+OWNED = ("objects", "meshes", "materials", "node_groups", "actions", "images", "worlds", "cameras",
+         "lights", "curves", "textures", "collections")
+
+
+class Owner:
+    """Creates and tags the data-blocks of one build."""
+
+    def __init__(self, name: str):
+        self.token = uuid.uuid4().hex
+        self.collection = self.tag(bpy.data.collections.new(name))
+        self.collection[ROOT] = True
+
+    def tag(self, id_data):
+        id_data[TOKEN] = self.token
+        return id_data
+
+    def new(self, kind: str, name: str, *args):
+        """bpy.data.<kind>.new(name, *args), tagged."""
+        return self.tag(getattr(bpy.data, kind).new(name, *args))
+
+    def object(self, name: str, data, collection=None):
+        obj = self.new("objects", name, data)
+        (collection or self.collection).objects.link(obj)
+        return obj
+
+    def child_collection(self, name: str):
+        coll = self.new("collections", name)
+        self.collection.children.link(coll)
+        return coll
+
+    def key(self, id_data, data_path: str, frame: float, index: int = -1) -> None:
+        """Keyframe a property at its current value; the action it lands in is owned too."""
+        id_data.keyframe_insert(data_path, index=index, frame=frame)
+        action = id_data.animation_data.action
+        if TOKEN not in action:
+            self.tag(action)
+
+
+def owned_by(token: str) -> list:
+    """Every ID in the file made by the build with this token."""
+    found = []
+    for kind in OWNED:
+        found += [i for i in getattr(bpy.data, kind) if i.get(TOKEN) == token]
+    return found
+
+
+def remove_build(token: str) -> int:
+    """Delete everything a build made; returns how many IDs went."""
+    ids = owned_by(token)
+    if ids:
+        bpy.data.batch_remove(ids)
+    return len(ids)
+
+
+def current_root(scene):
+    """The build collection linked into this scene, if any."""
+    for coll in scene.collection.children:
+        if coll.get(ROOT):
+            return coll
+    return None

@@ -1,0 +1,35 @@
+"""The forest floor in Blender: the core height field and a dark, damp material."""
+from __future__ import annotations
+
+from ..core.ground import ground_mesh
+from .compat import set_material_nodes
+from .datablocks import Owner
+from .meshes import mesh_from_arrays
+
+
+def build_ground(cfg: dict, owner: Owner) -> list:
+    grid = ground_mesh(cfg)
+    mesh = mesh_from_arrays(owner, "forest_floor", grid.vertices, grid.faces)
+    mesh.materials.append(floor_material(cfg, owner))
+    return [owner.object("forest_floor", mesh)]
+
+
+def floor_material(cfg: dict, owner: Owner):
+    """Dark and damp: low roughness patches catch the sun's shifting colours."""
+    mat = owner.new("materials", "forest_floor")
+    set_material_nodes(mat)
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*cfg["ground"]["color"], 1.0)
+    # Wet patches: noise drives roughness between damp sheen and soft soil.
+    noise = nodes.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = 0.35
+    noise.inputs["Detail"].default_value = 6.0
+    ramp = nodes.new("ShaderNodeMapRange")
+    ramp.inputs["From Min"].default_value = 0.4
+    ramp.inputs["From Max"].default_value = 0.65
+    ramp.inputs["To Min"].default_value = 0.12
+    ramp.inputs["To Max"].default_value = 0.7
+    links.new(noise.outputs["Fac"], ramp.inputs["Value"])
+    links.new(ramp.outputs["Result"], bsdf.inputs["Roughness"])
+    return mat

@@ -1,0 +1,51 @@
+"""Scene-wide settings a build owns: clock, beat and shot markers, colour, active camera.
+
+Applied only when a build commits, so a failed build never touches the scene.
+"""
+from __future__ import annotations
+
+import json
+
+from ..core import timeline as tl
+from ..core.shots import ShotPlan
+
+MARKERS = "sanctuary_markers"  # names of the markers the last build added
+
+
+def apply_stage(scene, cfg: dict, plans: list[ShotPlan], cameras: list, world) -> None:
+    timeline = cfg["timeline"]
+    fps = timeline["fps"]
+    first, last = tl.frame_range(timeline)
+    scene.render.fps = fps
+    scene.render.fps_base = 1.0
+    scene.frame_start, scene.frame_end = first, last
+    scene.frame_current = first
+    scene.world = world
+    scene.view_settings.view_transform = "AgX"
+    scene.view_settings.exposure = cfg["render"]["exposure"]
+
+    remove_markers(scene)
+    added = []
+    for beat in tl.beat_spans(timeline):
+        m = scene.timeline_markers.new(f"beat {beat.name}", frame=tl.to_frame(beat.start, fps))
+        added.append(m.name)
+    for plan, cam in zip(plans, cameras):
+        m = scene.timeline_markers.new(f"shot {plan.name}", frame=plan.frame_start)
+        m.camera = cam
+        added.append(m.name)
+    scene[MARKERS] = added
+    scene.camera = cameras[0] if cameras else None
+
+    # Exporters (glTF extras, USD metadata) carry these; glTF has no camera switching.
+    scene["sanctuary_shots"] = json.dumps([
+        {"name": p.name, "camera": c.name, "frame_start": p.frame_start, "frame_end": p.frame_end,
+         "move": p.move, "subject": p.subject} for p, c in zip(plans, cameras)])
+    scene["sanctuary_beats"] = json.dumps([
+        {"name": b.name, "start": b.start, "end": b.end, "frame_start": tl.to_frame(b.start, fps)}
+        for b in tl.beat_spans(timeline)])
+
+
+def remove_markers(scene) -> None:
+    names = set(scene.get(MARKERS, ()))
+    for m in [m for m in scene.timeline_markers if m.name in names]:
+        scene.timeline_markers.remove(m)

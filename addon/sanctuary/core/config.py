@@ -1,0 +1,215 @@
+"""What a scene preset and a quality tier may say: keys, types, ranges, meaning.
+
+`SCENE` and `QUALITY` are the schemas; `check_scene` adds the rules that span
+several keys (acts inside the film, shots covering it without gaps). Lengths
+are metres, times seconds, colours linear RGB, angles degrees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import timeline as tl
+from .errors import ConfigError
+from .schema import Bool, Float, Int, Spec, Str, Table, TableList, Variant, Vec, found
+
+COLOR = dict(n=3, lo=0.0, hi=1.0)
+
+
+@dataclass(frozen=True)
+class TimeRef(Spec):
+    """Seconds from the start of the film, or "beat" / "beat+seconds"."""
+
+    def expected(self) -> str:
+        return 'seconds >= 0 or a beat reference like "approach" or "approach+2.5"'
+
+    def check(self, value, path, source, partial=False):
+        if isinstance(value, str):
+            m = tl.TIME_REF.fullmatch(value)
+            if m and m["beat"] in tl.BEATS:
+                return value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        raise self.fail(value, path, source)
+
+
+SPECIES = Table(fields={
+    "name": Str(pattern=r"[a-z][a-z0-9_]*", doc="species id"),
+    "weight": Float(lo=0.0, hi=100.0, doc="relative share of the forest"),
+    "height": Float(lo=2.0, hi=60.0, unit="m", doc="mean tree height"),
+    "height_jitter": Float(lo=0.0, hi=0.5, doc="relative spread of heights"),
+    "trunk_radius": Float(lo=0.05, hi=2.0, unit="m"),
+    "crown_radius": Float(lo=0.5, hi=20.0, unit="m"),
+    "branch_angle": Float(lo=5.0, hi=90.0, unit="deg"),
+    "branch_levels": Int(lo=1, hi=4),
+    "droop": Float(lo=0.0, hi=1.0, doc="how much branch tips hang (weeping)"),
+    "leaf_size": Float(lo=0.02, hi=0.5, unit="m"),
+})
+
+BEATS = Table(fields={name: Float(lo=0.5, hi=600.0, unit="s") for name in tl.BEATS})
+
+ACT_COMMON = {
+    "beat": Str(choices=tl.BEATS, doc="the beat the act is anchored to"),
+    "start": Float(lo=0.0, hi=600.0, unit="s", doc="seconds after the beat starts"),
+    "duration": Float(lo=0.1, hi=600.0, unit="s"),
+}
+ACT = Variant(tag="kind", common=ACT_COMMON, kinds={
+    "reach": {
+        "from_distance": Float(lo=0.3, hi=60.0, unit="m", default=9.0),
+        "to_distance": Float(lo=0.3, hi=60.0, unit="m", default=1.2),
+        "intensity": Float(lo=0.0, hi=5.0, default=1.0, doc="how hard the heart is grasped at"),
+    },
+    "still": {},
+    "gather_leaves": {
+        "pattern": Str(choices=("phyllotaxis", "rings", "rosette"), default="phyllotaxis"),
+        "count": Int(lo=1, hi=2000, default=89),
+        "symmetry": Int(lo=2, hi=24, default=7, doc="n-fold symmetry of rings and rosettes"),
+    },
+    "coax_water": {
+        "streams": Int(lo=1, hi=24, default=5),
+        "moat_radius": Float(lo=0.8, hi=6.0, unit="m", default=1.8),
+    },
+    "hum": {
+        "interval": Str(choices=("unison", "third", "fourth", "fifth", "octave"), default="fifth"),
+    },
+})
+
+SHOT = Table(fields={
+    "name": Str(pattern=r"[a-z][a-z0-9_]*"),
+    "move": Str(choices=("crane_down", "dolly", "handheld_push", "close_up", "locked",
+                         "orbit", "pull_back", "crane_out")),
+    "start": TimeRef(),
+    "end": TimeRef(),
+    "lens": Float(lo=8.0, hi=300.0, unit="mm"),
+    "fstop": Float(lo=0.7, hi=64.0, doc="aperture for depth of field"),
+    "subject": Str(choices=("heart", "pedestal", "clearing", "canopy")),
+})
+
+SCENE = Table(fields={
+    "inherits": Str(pattern=r"[A-Za-z0-9_.\-/ ]*", default="", doc="preset this one starts from"),
+    "seed": Int(lo=0, hi=2**32 - 1),
+    "meta": Table(fields={
+        "name": Str(pattern=r"[A-Za-z0-9_\- ]+", max_len=60),
+        "description": Str(max_len=200),
+    }),
+    "forest": Table(fields={
+        "tree_count": Int(lo=0, hi=2000),
+        "radius": Float(lo=5.0, hi=400.0, unit="m", doc="outer edge of the forest"),
+        "min_spacing": Float(lo=0.5, hi=20.0, unit="m", doc="Poisson-disk distance between trunks"),
+        "edge_density": Float(lo=0.0, hi=1.0, doc="how much denser and taller trees grow at the clearing's edge"),
+        "leaves_per_tree": Int(lo=0, hi=20000),
+        "species": TableList(item=SPECIES, min_len=1, max_len=16, unique="name"),
+    }),
+    "leaves": Table(fields={
+        "color": Vec(**COLOR),
+        "roughness": Float(lo=0.0, hi=1.0),
+        "thin_film": Vec(n=2, lo=0.0, hi=2000.0, doc="thin-film thickness range, nm"),
+        "drip_period": Float(lo=0.5, hi=120.0, unit="s", doc="mean time between drips of one leaf"),
+        "drip_jitter": Float(lo=0.0, hi=1.0),
+        "fallen_count": Int(lo=0, hi=100000, doc="emerald and sapphire leaves on the floor"),
+    }),
+    "clearing": Table(fields={
+        "radius": Float(lo=2.0, hi=50.0, unit="m", doc="no trunk grows inside it"),
+        "rise": Float(lo=0.0, hi=2.0, unit="m", doc="how much the clearing floor is raised"),
+    }),
+    "ground": Table(fields={
+        "size": Float(lo=10.0, hi=1000.0, unit="m"),
+        "resolution": Int(lo=8, hi=1024, doc="grid cells along one side"),
+        "undulation": Float(lo=0.0, hi=5.0, unit="m"),
+        "color": Vec(**COLOR),
+    }),
+    "sky": Table(fields={
+        "hue_cycle": Float(lo=1.0, hi=3600.0, unit="s", doc="seconds for the sun to cycle the spectrum"),
+        "saturation": Float(lo=0.0, hi=1.0),
+        "sun_strength": Float(lo=0.0, hi=100.0, unit="W/m2"),
+        "sun_elevation": Float(lo=-10.0, hi=90.0, unit="deg"),
+        "sun_azimuth": Float(lo=-360.0, hi=360.0, unit="deg"),
+        "sky_strength": Float(lo=0.0, hi=20.0),
+        "haze": Float(lo=0.0, hi=1.0),
+    }),
+    "pedestal": Table(fields={
+        "height": Float(lo=0.3, hi=3.0, unit="m"),
+        "width": Float(lo=0.3, hi=3.0, unit="m"),
+        "tiers": Int(lo=1, hi=6),
+        "weathering": Float(lo=0.0, hi=1.0),
+        "moss": Float(lo=0.0, hi=1.0),
+        "color": Vec(**COLOR),
+    }),
+    "heart": Table(fields={
+        "size": Float(lo=0.1, hi=1.0, unit="m"),
+        "hover": Float(lo=0.0, hi=1.0, unit="m", doc="gap above the pedestal top"),
+        "pulse_bpm": Float(lo=10.0, hi=200.0),
+        "scale": Float(lo=0.2, hi=2.0, doc="channel: size multiplier"),
+        "glow": Float(lo=0.0, hi=100.0, doc="channel: emission strength"),
+        "warmth": Float(lo=0.0, hi=1.0, doc="channel: 0 cold moonlight .. 1 warm dawn"),
+        "flicker": Float(lo=0.0, hi=1.0, doc="channel: amplitude of flicker"),
+        "moonlight": Vec(**COLOR),
+        "dawn": Vec(**COLOR),
+    }),
+    "frost": Table(fields={
+        "coverage": Float(lo=0.0, hi=1.0, doc="channel: 0 none .. 1 full reach"),
+        "reach": Float(lo=0.2, hi=20.0, unit="m", doc="radius covered at coverage 1"),
+        "crystal_density": Float(lo=0.0, hi=5000.0, doc="crystals per m2 at full coverage"),
+        "color": Vec(**COLOR),
+    }),
+    "timeline": Table(fields={
+        "fps": Int(lo=1, hi=120),
+        "beats": BEATS,
+        "acts": TableList(item=ACT, max_len=200),
+    }),
+    "shots": TableList(item=SHOT, min_len=1, max_len=100, unique="name"),
+    "render": Table(fields={
+        "quality": Str(pattern=r"[A-Za-z0-9_\-]+", doc="quality tier used when none is given"),
+        "exposure": Float(lo=-10.0, hi=10.0, unit="EV"),
+    }),
+})
+
+QUALITY = Table(fields={
+    "inherits": Str(pattern=r"[A-Za-z0-9_.\-/ ]*", default=""),
+    "description": Str(max_len=200),
+    "engine": Str(choices=("CYCLES", "EEVEE", "WORKBENCH")),
+    "resolution": Vec(n=2, lo=16, hi=16384, integer=True),
+    "samples": Int(lo=1, hi=65536),
+    "adaptive_threshold": Float(lo=0.0, hi=1.0),
+    "max_bounces": Int(lo=0, hi=1024),
+    "diffuse_bounces": Int(lo=0, hi=1024),
+    "glossy_bounces": Int(lo=0, hi=1024),
+    "transmission_bounces": Int(lo=0, hi=1024),
+    "volume_bounces": Int(lo=0, hi=1024),
+    "denoiser": Str(choices=("OPENIMAGEDENOISE", "NONE")),
+    "persistent_data": Bool(),
+    "simplify": Bool(),
+    "simplify_subdivision": Int(lo=0, hi=6),
+    "motion_blur": Bool(),
+    "format": Str(choices=("PNG", "OPEN_EXR")),
+})
+
+
+def check_scene(cfg: dict, source: str) -> dict:
+    """Rules across keys, after the schema: acts inside the film, shots tiling it."""
+    timeline = cfg["timeline"]
+    film = tl.film_seconds(timeline)
+    for i, act in enumerate(timeline["acts"]):
+        start, end = tl.act_span(act, timeline)
+        if end > film + 1e-6:
+            raise ConfigError(source, f"timeline.acts[{i}].duration",
+                              f"act ends at {end:.2f} s, after the film ends at {film:.2f} s")
+    t = 0.0
+    for i, shot in enumerate(cfg["shots"]):
+        start = tl.resolve(shot["start"], timeline, "start")
+        end = tl.resolve(shot["end"], timeline, "end")
+        if abs(start - t) > 1e-6:
+            what = "a gap" if start > t else "an overlap"
+            raise ConfigError(source, f"shots[{i}].start",
+                              f"{what}: shot starts at {start:.2f} s but the previous one ends at {t:.2f} s "
+                              f"(found {found(shot['start'])})")
+        if end <= start:
+            raise ConfigError(source, f"shots[{i}].end",
+                              f"shot ends at {end:.2f} s, not after its start at {start:.2f} s")
+        t = end
+    if abs(t - film) > 1e-6:
+        raise ConfigError(source, f"shots[{len(cfg['shots']) - 1}].end",
+                          f"the last shot ends at {t:.2f} s but the film runs to {film:.2f} s")
+    species_weight = sum(s["weight"] for s in cfg["forest"]["species"])
+    if species_weight <= 0:
+        raise ConfigError(source, "forest.species", "at least one species needs a weight above 0")
+    return cfg

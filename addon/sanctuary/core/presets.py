@@ -1,0 +1,240 @@
+"""Finding, reading, merging and validating presets (TOML, read with tomllib).
+
+A scene preset states only what differs from the one it `inherits` (the
+built-in "default" when it says nothing); tables merge key by key, lists
+(species, acts, shots) replace whole. Quality tiers live in `quality/` beside
+the scene presets and are complete unless they inherit. `--set key=value`
+overrides are checked against the same schema as the files.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config as schema_config
+from .errors import ConfigError
+from .schema import Int, Spec, Table, join, spec_at
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+ENV_PATH = "SANCTUARY_PRESET_PATH"
+
+
+def builtin_dir() -> Path:
+    """Shipped presets: inside the package (wheel, extension zip) or the checkout."""
+    for candidate in (PACKAGE_DIR / "presets", PACKAGE_DIR.parent.parent / "presets"):
+        if (candidate / "default.toml").is_file():
+            return candidate
+    raise ConfigError(str(PACKAGE_DIR / "presets"), "", "the shipped presets are missing from this install")
+
+
+def search_dirs(extra: tuple[str | Path, ...] = ()) -> list[Path]:
+    """User folders first (so a user preset can shadow a shipped one), then the shipped one."""
+    dirs = [Path(p) for p in extra]
+    dirs += [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
+    dirs.append(builtin_dir())
+    return dirs
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Scene presets or quality tiers: where they live and how they are checked."""
+
+    subdir: str
+    schema: Table
+    base: str  # preset every file inherits from when it names none ("" = complete)
+
+
+SCENE = Kind("", schema_config.SCENE, "default")
+QUALITY = Kind("quality", schema_config.QUALITY, "")
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    name: str
+    path: Path
+    description: str
+
+
+@dataclass
+class Loaded:
+    """A validated preset: plain nested dicts, plus where they came from."""
+
+    data: dict
+    path: Path
+    chain: list[Path] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def digest(self) -> str:
+        """Hash of the validated values (not the file text): same values, same hash."""
+        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _is_path(ref: str) -> bool:
+    return ref.endswith(".toml") or "/" in ref or os.sep in ref
+
+
+def find(ref: str | Path, kind: Kind = SCENE, extra: tuple = (), source: str = "--preset") -> Path:
+    """A preset file for a name ("default") or a path ("my/preset.toml")."""
+    ref = str(ref)
+    if _is_path(ref):
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise ConfigError(source, "", f"no preset file at {ref}")
+        return path
+    for d in search_dirs(extra):
+        path = d / kind.subdir / f"{ref}.toml"
+        if path.is_file():
+            return path
+    names = ", ".join(p.name for p in list_presets(kind, extra)) or "none"
+    what = "quality tier" if kind is QUALITY else "preset"
+    raise ConfigError(source, "", f"no {what} named {ref!r}; available: {names}")
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), "", f"invalid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), "", f"cannot read: {e}") from None
+
+
+def list_presets(kind: Kind = SCENE, extra: tuple = ()) -> list[PresetInfo]:
+    """Every preset reachable by name, first match wins, sorted by name."""
+    found: dict[str, PresetInfo] = {}
+    for d in search_dirs(extra):
+        folder = d / kind.subdir
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            if path.stem in found:
+                continue
+            try:
+                raw = read_toml(path)
+            except ConfigError:
+                raw = {}
+            desc = raw.get("meta", {}).get("description") if kind is SCENE else raw.get("description")
+            found[path.stem] = PresetInfo(path.stem, path, str(desc or "(no description)"))
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+def merge(base: dict, over: dict) -> dict:
+    """Tables merge key by key; everything else (lists included) replaces."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_chain(path: Path, kind: Kind, extra: tuple, seen: tuple = ()) -> tuple[dict, list[Path]]:
+    """Raw merged values of a preset and the ones it inherits, each file checked on its own."""
+    resolved = path.resolve()
+    if resolved in seen:
+        raise ConfigError(str(path), "inherits", "presets inherit from each other in a circle")
+    raw = read_toml(path)
+    kind.schema.check(raw, "", str(path), partial=True)
+    parent = raw.pop("inherits", "") or kind.base
+    if not parent or resolved == _base_path(kind, extra):
+        return raw, [path]
+    parent_path = find(parent, kind, extra, source=f"{path}: inherits")
+    if parent_path.resolve() == resolved:
+        return raw, [path]
+    base, chain = _read_chain(parent_path, kind, extra, seen + (resolved,))
+    return merge(base, raw), chain + [path]
+
+
+def _base_path(kind: Kind, extra: tuple) -> Path | None:
+    return find(kind.base, kind, extra).resolve() if kind.base else None
+
+
+KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|(\d+)")
+
+
+def parse_key(key: str) -> list[str | int]:
+    """"shots[2].lens" or "shots.2.lens" -> ["shots", 2, "lens"]."""
+    parts: list[str | int] = []
+    for chunk in key.split("."):
+        pos = 0
+        while pos < len(chunk):
+            m = KEY_PART.match(chunk, pos)
+            if not m:
+                raise ConfigError("--set", key, "not a key path (use forest.tree_count or shots[2].lens)")
+            parts.append(m[1] if m[1] else int(m[2] or m[3]))
+            pos = m.end()
+        if not chunk:
+            raise ConfigError("--set", key, "not a key path (use forest.tree_count or shots[2].lens)")
+    return parts
+
+
+def parse_value(text: str):
+    """A TOML value (300, 1.5, true, [1, 2], "x"); anything else is a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict, assignment: str, schema: Spec) -> str:
+    """One `--set KEY=VALUE`, checked against the schema, then applied; returns the key path."""
+    if "=" not in assignment:
+        raise ConfigError("--set", assignment, "expected KEY=VALUE")
+    key, text = assignment.split("=", 1)
+    key = key.strip()
+    keys = parse_key(key)
+    value = spec_at(schema, keys, "--set").check(parse_value(text.strip()), key, "--set")
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            raise ConfigError("--set", ".".join(map(str, keys[: i + 1])), "no such entry in this preset") from None
+    last = keys[-1]
+    if isinstance(last, int) and not (isinstance(node, list) and last < len(node)):
+        raise ConfigError("--set", key, "no such entry in this preset")
+    node[last] = value
+    path = ""
+    for k in keys:
+        path = join(path, k)
+    return path
+
+
+def load(ref: str | Path = "default", kind: Kind = SCENE, overrides: tuple = (), extra: tuple = ()) -> Loaded:
+    path = find(ref, kind, extra)
+    data, chain = _read_chain(path, kind, extra)
+    overridden = [apply_override(data, assignment, kind.schema) for assignment in overrides]
+    try:
+        data = kind.schema.check(data, "", str(path))
+        data.pop("inherits", None)  # consumed by _read_chain; not part of the scene
+        if kind is SCENE:
+            schema_config.check_scene(data, str(path))
+    except ConfigError as e:
+        # A whole-preset rule broken by an override is the override's fault.
+        if any(e.key == k or e.key.startswith((k + ".", k + "[")) for k in overridden):
+            raise ConfigError("--set", e.key, e.message) from None
+        raise
+    return Loaded(data, path, chain)
+
+
+def load_scene(ref: str | Path = "default", seed: int | None = None, overrides: tuple = (),
+               extra: tuple = ()) -> Loaded:
+    """The validated scene preset with --seed and --set applied."""
+    loaded = load(ref, SCENE, tuple(overrides), extra)
+    if seed is not None:
+        loaded.data["seed"] = Int(lo=0, hi=2**32 - 1).check(seed, "seed", "--seed")
+    return loaded
+
+
+def load_quality(ref: str | Path, overrides: tuple = (), extra: tuple = ()) -> Loaded:
+    return load(ref, QUALITY, tuple(overrides), extra)

@@ -1,0 +1,1 @@
+"""Exporting the keyframed scene: glTF, USD, Alembic, FBX and .blend."""

@@ -1,0 +1,1 @@
+"""Render settings from quality tiers and batch rendering of frames."""

@@ -1,0 +1,36 @@
+"""A quality tier applied to a scene: engine, resolution, samples, bounces, denoiser."""
+from __future__ import annotations
+
+from ..blender import compat
+
+
+def apply_quality(scene, q: dict) -> None:
+    r = scene.render
+    r.engine = compat.engine_id(q["engine"])
+    r.resolution_x, r.resolution_y = q["resolution"]
+    r.resolution_percentage = 100
+    r.use_persistent_data = q["persistent_data"]
+    r.use_simplify = q["simplify"]
+    r.simplify_subdivision_render = q["simplify_subdivision"]
+    r.use_motion_blur = q["motion_blur"]
+    compat.set_image_output(scene, q["format"])
+    if q["engine"] == "CYCLES":
+        c = scene.cycles
+        c.device = "CPU"
+        c.samples = q["samples"]
+        c.use_adaptive_sampling = q["adaptive_threshold"] > 0
+        c.adaptive_threshold = q["adaptive_threshold"]
+        c.max_bounces = q["max_bounces"]
+        c.diffuse_bounces = q["diffuse_bounces"]
+        c.glossy_bounces = q["glossy_bounces"]
+        c.transmission_bounces = q["transmission_bounces"]
+        c.volume_bounces = q["volume_bounces"]
+        c.use_denoising = q["denoiser"] != "NONE"
+        if c.use_denoising:
+            c.denoiser = q["denoiser"]
+    elif q["engine"] == "EEVEE":
+        scene.eevee.taa_render_samples = q["samples"]
+
+
+def frame_extension(q: dict) -> str:
+    return ".exr" if q["format"] == "OPEN_EXR" else ".png"
