@@ -19,9 +19,11 @@ import os
 import sys
 import time
 import traceback
+from pathlib import Path
 
 from .core import presets
 from .core.errors import ConfigError
+from .core.paths import export_format, writable_file
 
 PROG = "sanctuary"
 
@@ -100,8 +102,7 @@ def stdout_to_stderr(active: bool):
 
 
 def cmd_build(args) -> dict:
-    if not args.out.endswith(".blend"):
-        raise ConfigError("--out", "", f"expected a .blend file, found {args.out!r}")
+    writable_file(args.out, ".blend")
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
     from . import jobs  # imports bpy: only after the preset is known to be good
 
@@ -122,6 +123,8 @@ def cmd_render(args) -> dict:
 
 
 def cmd_export(args) -> dict:
+    out = Path(args.out)
+    writable_file(out, f".{export_format(out, args.format)}")
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
     from . import jobs  # imports bpy: only after the preset is known to be good
 

@@ -20,8 +20,8 @@ from .core import timeline as tl
 from .core.errors import ConfigError
 from .core.shots import plan_shots
 from .export.formats import export as export_scene
-from .export.formats import format_for
-from .render.batch import render_frames, stderr_log, write_json_atomic, writable_dir
+from .core.paths import export_format, writable_dir
+from .render.batch import render_frames, stderr_log, write_json_atomic
 
 
 def new_file() -> None:
@@ -102,7 +102,7 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
 
 
 def export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None, frames: str | None = None) -> dict:
-    fmt = format_for(Path(out), fmt)
+    fmt = export_format(out, fmt)
     span = None
     if frames:
         picked = select_frames(loaded.data, frames)

@@ -75,9 +75,10 @@ def _socket_value(sock):
 
 
 def _node_tree(h: Hasher, tree, seen: set) -> None:
-    if tree is None or tree.name in seen:
+    # Embedded trees (materials, world) all share the name "Shader Nodetree": key by pointer.
+    if tree is None or tree.as_pointer() in seen:
         return
-    seen.add(tree.name)
+    seen.add(tree.as_pointer())
     for node in sorted(tree.nodes, key=lambda n: n.name):
         h.add(node.name, node.bl_idname)
         for sock in node.inputs:
@@ -91,6 +92,16 @@ def _node_tree(h: Hasher, tree, seen: set) -> None:
 
 
 def fingerprint(scene, collection) -> str:
+    """Hash of the build as evaluated at the first frame (transforms follow their keys)."""
+    current = scene.frame_current
+    scene.frame_set(scene.frame_start)
+    try:
+        return _fingerprint(scene, collection)
+    finally:
+        scene.frame_set(current)
+
+
+def _fingerprint(scene, collection) -> str:
     h = Hasher()
     h.add(scene.frame_start, scene.frame_end, scene.render.fps)
     h.add(sorted((m.name, m.frame, m.camera.name if m.camera else "") for m in scene.timeline_markers))

@@ -191,22 +191,21 @@ def apply_override(data: dict, assignment: str, schema: Spec) -> str:
     if "=" not in assignment:
         raise ConfigError("--set", assignment, "expected KEY=VALUE")
     key, text = assignment.split("=", 1)
-    key = key.strip()
-    keys = parse_key(key)
-    value = spec_at(schema, keys, "--set").check(parse_value(text.strip()), key, "--set")
-    node = data
-    for i, k in enumerate(keys[:-1]):
-        try:
-            node = node[k]
-        except (KeyError, IndexError, TypeError):
-            raise ConfigError("--set", ".".join(map(str, keys[: i + 1])), "no such entry in this preset") from None
-    last = keys[-1]
-    if isinstance(last, int) and not (isinstance(node, list) and last < len(node)):
-        raise ConfigError("--set", key, "no such entry in this preset")
-    node[last] = value
+    keys = parse_key(key.strip())
     path = ""
     for k in keys:
         path = join(path, k)
+    value = spec_at(schema, keys, "--set").check(parse_value(text.strip()), path, "--set")
+    node = data
+    for k in keys[:-1]:
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            raise ConfigError("--set", path, "no such entry in this preset") from None
+    last = keys[-1]
+    if isinstance(last, int) and not (isinstance(node, list) and last < len(node)):
+        raise ConfigError("--set", path, "no such entry in this preset")
+    node[last] = value
     return path
 
 

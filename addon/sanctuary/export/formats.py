@@ -16,16 +16,7 @@ import bpy
 
 from ..blender import compat
 from ..core.errors import ConfigError
-
-FORMATS = ("glb", "gltf", "usdc", "usda", "abc", "fbx", "blend")
-
-
-def format_for(path: Path, fmt: str | None) -> str:
-    fmt = (fmt or path.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise ConfigError("--format", "", f"expected one of {', '.join(FORMATS)}, found {fmt or 'no extension'!r}")
-    return fmt
-
+from ..core.paths import export_format, writable_file
 
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op = bpy.ops.export_scene.gltf
@@ -76,18 +67,8 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
     """Export the scene to `out`; returns the files written (a .gltf brings its .bin)."""
     scene = scene or bpy.context.scene
     out = Path(out)
-    fmt = format_for(out, fmt)
-    if out.suffix.lower() != f".{fmt}":
-        raise ConfigError("--out", "", f"{out} should end in .{fmt} for --format {fmt}")
-    if out.is_dir():
-        raise ConfigError("--out", "", f"{out} is a folder; give a file name")
-    if not out.parent.exists():
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ConfigError("--out", "", f"cannot create folder {out.parent}: {e.strerror}") from None
-    if not os.access(out.parent, os.W_OK):
-        raise ConfigError("--out", "", f"folder {out.parent} is not writable")
+    fmt = export_format(out, fmt)
+    writable_file(out, f".{fmt}", "--out")
     frames = frames or (scene.frame_start, scene.frame_end)
     if not frames[0] <= frames[1]:
         raise ConfigError("--frames", "", f"first frame {frames[0]} is after last frame {frames[1]}")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import bpy
 
-from ..core.errors import ConfigError
 from .settings import apply_quality, frame_extension
 
 
@@ -26,18 +25,6 @@ class RenderReport:
 
 def frame_path(out_dir: Path, frame: int, ext: str) -> Path:
     return out_dir / f"frame_{frame:05d}{ext}"
-
-
-def writable_dir(path: str | Path, source: str = "--out") -> Path:
-    """Make sure the output folder exists and can be written, or say why not."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(source, "", f"cannot create output folder {path}: {e.strerror}") from None
-    if not os.access(path, os.W_OK):
-        raise ConfigError(source, "", f"output folder {path} is not writable")
-    return path
 
 
 def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, log=None) -> RenderReport:

@@ -1,0 +1,46 @@
+"""Output paths checked before any work starts, so bad ones fail fast and write nothing."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+EXPORT_FORMATS = ("glb", "gltf", "usdc", "usda", "abc", "fbx", "blend")
+
+
+def export_format(path: str | Path, fmt: str | None = None) -> str:
+    """The export format: as given, or from the file's extension."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError("--format", "", f"expected one of {', '.join(EXPORT_FORMATS)}, "
+                                          f"found {fmt or 'no extension'!r}")
+    return fmt
+
+
+def writable_dir(path: str | Path, source: str = "--out") -> Path:
+    """Create the folder if needed and prove it can be written (a probe file; root ignores modes)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(source, "", f"cannot create output folder {path}: a file is in the way")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ConfigError(source, "", f"cannot create output folder {path}: {e.strerror or e}") from None
+    return path
+
+
+def writable_file(path: str | Path, suffix: str, source: str = "--out") -> Path:
+    """A file path whose folder can be written and whose name ends in `suffix`."""
+    path = Path(path)
+    if path.suffix.lower() != suffix:
+        raise ConfigError(source, "", f"expected a {suffix} file, found {str(path)!r}")
+    if path.is_dir():
+        raise ConfigError(source, "", f"{path} is a folder; give a file name")
+    writable_dir(path.parent if str(path.parent) else ".", source)
+    return path

@@ -1,0 +1,35 @@
+"""Shared helpers: running the `sanctuary` command in its own process, a fresh bpy file."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 600):
+    """`python -m sanctuary ARGS` in a new process (one bpy per process)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "sanctuary", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=timeout)
+
+
+def run_json(*args: str, **kw) -> tuple[int, dict, str]:
+    """Run with --json; stdout must be exactly one JSON object."""
+    proc = run_cli(*args, "--json", **kw)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, f"stdout should be one JSON line, got:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return proc.returncode, json.loads(lines[0]), proc.stderr
+
+
+@pytest.fixture
+def fresh_bpy():
+    """An empty Blender file in this process."""
+    bpy = pytest.importorskip("bpy")
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    return bpy

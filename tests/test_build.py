@@ -1,0 +1,102 @@
+"""Builds in Blender: idempotent, atomic, owning only their own data."""
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from sanctuary import jobs  # noqa: E402
+from sanctuary.blender import build as build_module  # noqa: E402
+from sanctuary.blender import compat, datablocks  # noqa: E402
+from sanctuary.core import presets  # noqa: E402
+
+KINDS = ("objects", "meshes", "materials", "node_groups", "actions", "images", "worlds", "cameras", "lights",
+         "collections")
+
+
+def counts():
+    return {k: len(getattr(bpy.data, k)) for k in KINDS}
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return presets.load_scene()
+
+
+def test_building_three_times_equals_building_once(fresh_bpy, loaded):
+    first = jobs.build(loaded)
+    once = counts()
+    markers = len(bpy.context.scene.timeline_markers)
+    for _ in range(2):
+        again = jobs.build(loaded)
+    assert counts() == once
+    assert len(bpy.context.scene.timeline_markers) == markers
+    assert again["fingerprint"] == first["fingerprint"]
+    assert once["objects"] == first["counts"]["objects"]
+
+
+def test_rebuild_leaves_the_artists_own_data_alone(fresh_bpy, loaded):
+    mesh = bpy.data.meshes.new("my_rock")
+    rock = bpy.data.objects.new("my_rock", mesh)
+    bpy.context.scene.collection.objects.link(rock)
+    bpy.context.scene.timeline_markers.new("my note", frame=5)
+    jobs.build(loaded)
+    jobs.build(presets.load_scene(seed=3))
+    assert bpy.data.objects.get("my_rock") is rock
+    assert "my note" in [m.name for m in bpy.context.scene.timeline_markers]
+
+
+def test_failed_build_leaves_the_scene_as_it_was(fresh_bpy, loaded, monkeypatch):
+    before = jobs.build(loaded)
+    snapshot = counts()
+    markers = [(m.name, m.frame) for m in bpy.context.scene.timeline_markers]
+
+    def broken(*args, **kw):
+        raise RuntimeError("stage failed half way")
+
+    monkeypatch.setattr(build_module, "build_cameras", broken)
+    with pytest.raises(RuntimeError):
+        jobs.build(presets.load_scene(seed=11))
+    assert counts() == snapshot
+    assert [(m.name, m.frame) for m in bpy.context.scene.timeline_markers] == markers
+    assert jobs.describe_open_scene()["fingerprint"] == before["fingerprint"]
+
+
+def test_fingerprint_follows_seed_and_values(fresh_bpy, loaded):
+    base = jobs.build(loaded)["fingerprint"]
+    assert jobs.build(presets.load_scene(seed=8))["fingerprint"] != base
+    assert jobs.build(presets.load_scene(overrides=["shots[3].fstop=4.0"]))["fingerprint"] != base
+    assert jobs.build(presets.load_scene(overrides=["ground.color=[0.1, 0.1, 0.1]"]))["fingerprint"] != base
+    assert jobs.build(loaded)["fingerprint"] == base
+
+
+def test_markers_name_beats_and_bind_shot_cameras(fresh_bpy, loaded):
+    jobs.build(loaded)
+    scene = bpy.context.scene
+    shots = {m.name: m for m in scene.timeline_markers if m.name.startswith("shot ")}
+    beats = [m.name for m in scene.timeline_markers if m.name.startswith("beat ")]
+    assert len(beats) == 8 and len(shots) == len(loaded.data["shots"])
+    for shot in loaded.data["shots"]:
+        marker = shots[f"shot {shot['name']}"]
+        assert marker.camera is not None and marker.camera["sanctuary_shot"] == shot["name"]
+    assert scene.frame_start == 1 and scene.frame_end == 1440
+
+
+def test_cameras_are_keyframed(fresh_bpy, loaded):
+    jobs.build(loaded)
+    cam = bpy.data.objects["shot_the_approach"]
+    paths = {fc.data_path for fc in compat.fcurves(cam)}
+    assert {"location", "rotation_euler"} <= paths
+    assert "dof.focus_distance" in {fc.data_path for fc in compat.fcurves(cam.data)}
+    scene = bpy.context.scene
+    scene.frame_set(scene.timeline_markers["shot the_approach"].frame)
+    start = cam.matrix_world.translation.copy()
+    scene.frame_set(scene.timeline_markers["shot heart_close"].frame - 1)
+    assert (cam.matrix_world.translation - start).length > 3.0  # the push-in moves
+
+
+def test_every_owned_id_is_removed_with_its_build(fresh_bpy, loaded):
+    jobs.build(loaded)
+    root = datablocks.current_root(bpy.context.scene)
+    token = root[datablocks.TOKEN]
+    assert datablocks.owned_by(token)
+    jobs.build(loaded)
+    assert datablocks.owned_by(token) == []

@@ -1,0 +1,98 @@
+"""The `sanctuary` command end to end, each run in its own process."""
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, run_json
+
+pytest.importorskip("bpy")
+
+
+def test_build_writes_a_blend_and_reports_it(tmp_path):
+    out = tmp_path / "scene.blend"
+    code, info, _ = run_json("build", "--out", str(out), "--set", "forest.tree_count=40")
+    assert code == 0 and info["ok"]
+    assert info["wrote"] == [str(out)] and out.stat().st_size > 0
+    assert len(info["fingerprint"]) == 16
+    assert info["counts"]["objects"] > 0 and "instances" in info["counts"]
+    assert {"ground", "sky", "cameras", "save", "total"} <= set(info["timings"])
+    assert [p.name for p in tmp_path.iterdir()] == ["scene.blend"]  # no temporary files left
+
+
+def test_render_draft_frames_and_manifest(tmp_path):
+    out = tmp_path / "frames"
+    code, info, stderr = run_json("render", "--quality", "draft", "--frames", "30-31", "--out", str(out),
+                                  "--set", "forest.tree_count=20")
+    assert code == 0, stderr
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == ["frame_00030.png", "frame_00031.png"]
+    assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["frames"] == [30, 31] and manifest["fingerprint"] == info["fingerprint"]
+    assert manifest["quality"] == "draft" and manifest["seed"] == 7
+    # A re-run finds the frames complete and skips them.
+    code, again, _ = run_json("render", "--quality", "draft", "--frames", "30-31", "--out", str(out),
+                              "--set", "forest.tree_count=20")
+    assert code == 0 and len(again["skipped"]) == 2 and again["wrote"] == [str(out / "manifest.json")]
+
+
+def test_export_glb(tmp_path):
+    out = tmp_path / "scene.glb"
+    code, info, stderr = run_json("export", "--frames", "1-12", "--out", str(out))
+    assert code == 0, stderr
+    data = out.read_bytes()
+    assert data[:4] == b"glTF" and info["format"] == "glb"
+    assert [p.name for p in tmp_path.iterdir()] == ["scene.glb"]
+
+
+def test_presets_and_validate():
+    proc = run_cli("presets")
+    assert proc.returncode == 0 and "default" in proc.stdout and "draft" in proc.stdout
+    code, info, _ = run_json("presets")
+    assert code == 0 and {p["name"] for p in info["presets"]} >= {"default"}
+    assert all(p["description"] for p in info["presets"] + info["quality"])
+    code, info, _ = run_json("validate", "default", "--quality", "final")
+    assert code == 0 and info["valid"] and info["quality"] == "final"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["validate", "default", "--set", "forest.tree_cont=3"], "--set: forest.tree_cont: unknown key; did you mean"),
+    (["build", "--out", "x.blend", "--set", "heart.glow=500"], "--set: heart.glow: expected a number"),
+    (["build", "--out", "x.blend", "--preset", "nope"], "no preset named 'nope'"),
+    (["build", "--out", "x.blend", "--seed", "-1"], "--seed: seed: expected an integer"),
+    (["build", "--out", "scene.txt"], "--out: expected a .blend file"),
+    (["export", "--out", "scene.xyz"], "--format: expected one of glb"),
+    (["export", "--out", "scene.glb", "--frames", "9-3"], "--frames"),
+    (["render", "--quality", "ultra", "--out", "r"], "no quality tier named 'ultra'"),
+    (["render", "--shot", "nope", "--out", "r"], "no shot named 'nope'"),
+    (["bake"], "arguments: argument command: invalid choice"),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, words):
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("sanctuary: error: ") and words in lines[-1], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_broken_preset_file_is_named(tmp_path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[forest]\ntree_count = 'lots'\n")
+    code, info, stderr = run_json("build", "--preset", str(bad), "--out", str(tmp_path / "s.blend"))
+    assert code == 2 and not info["ok"]
+    assert info["error"] == f"{bad}: forest.tree_count: expected an integer in 0..2000, found 'lots'"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.toml"]
+
+
+def test_unwritable_output(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for args in (["build", "--out", str(blocker / "scene.blend")],
+                 ["export", "--out", str(blocker / "scene.glb")],
+                 ["render", "--frames", "1", "--quality", "draft", "--out", str(blocker / "frames")]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, proc.stderr
+        assert "--out: cannot create" in proc.stderr.strip().splitlines()[-1]
+    assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
