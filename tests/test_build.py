@@ -16,9 +16,12 @@ def counts():
     return {k: len(getattr(bpy.data, k)) for k in KINDS}
 
 
+SKETCH = "sketch"  # the small shipped preset: every stage, a fraction of the trees
+
+
 @pytest.fixture(scope="module")
 def loaded():
-    return presets.load_scene()
+    return presets.load_scene(SKETCH)
 
 
 def test_building_three_times_equals_building_once(fresh_bpy, loaded):
@@ -39,7 +42,7 @@ def test_rebuild_leaves_the_artists_own_data_alone(fresh_bpy, loaded):
     bpy.context.scene.collection.objects.link(rock)
     bpy.context.scene.timeline_markers.new("my note", frame=5)
     jobs.build(loaded)
-    jobs.build(presets.load_scene(seed=3))
+    jobs.build(presets.load_scene(SKETCH, seed=3))
     assert bpy.data.objects.get("my_rock") is rock
     assert "my note" in [m.name for m in bpy.context.scene.timeline_markers]
 
@@ -54,7 +57,7 @@ def test_failed_build_leaves_the_scene_as_it_was(fresh_bpy, loaded, monkeypatch)
 
     monkeypatch.setattr(build_module, "build_cameras", broken)
     with pytest.raises(RuntimeError):
-        jobs.build(presets.load_scene(seed=11))
+        jobs.build(presets.load_scene(SKETCH, seed=11))
     assert counts() == snapshot
     assert [(m.name, m.frame) for m in bpy.context.scene.timeline_markers] == markers
     assert jobs.describe_open_scene()["fingerprint"] == before["fingerprint"]
@@ -62,9 +65,9 @@ def test_failed_build_leaves_the_scene_as_it_was(fresh_bpy, loaded, monkeypatch)
 
 def test_fingerprint_follows_seed_and_values(fresh_bpy, loaded):
     base = jobs.build(loaded)["fingerprint"]
-    assert jobs.build(presets.load_scene(seed=8))["fingerprint"] != base
-    assert jobs.build(presets.load_scene(overrides=["shots[3].fstop=4.0"]))["fingerprint"] != base
-    assert jobs.build(presets.load_scene(overrides=["ground.color=[0.1, 0.1, 0.1]"]))["fingerprint"] != base
+    assert jobs.build(presets.load_scene(SKETCH, seed=8))["fingerprint"] != base
+    assert jobs.build(presets.load_scene(SKETCH, overrides=["shots[3].fstop=4.0"]))["fingerprint"] != base
+    assert jobs.build(presets.load_scene(SKETCH, overrides=["ground.color=[0.1, 0.1, 0.1]"]))["fingerprint"] != base
     assert jobs.build(loaded)["fingerprint"] == base
 
 

@@ -11,7 +11,7 @@ pytest.importorskip("bpy")
 
 def test_build_writes_a_blend_and_reports_it(tmp_path):
     out = tmp_path / "scene.blend"
-    code, info, _ = run_json("build", "--out", str(out), "--set", "forest.tree_count=40")
+    code, info, _ = run_json("build", "--preset", "sketch", "--out", str(out), "--set", "forest.tree_count=12")
     assert code == 0 and info["ok"]
     assert info["wrote"] == [str(out)] and out.stat().st_size > 0
     assert len(info["fingerprint"]) == 16
@@ -23,7 +23,7 @@ def test_build_writes_a_blend_and_reports_it(tmp_path):
 def test_render_draft_frames_and_manifest(tmp_path):
     out = tmp_path / "frames"
     code, info, stderr = run_json("render", "--quality", "draft", "--frames", "30-31", "--out", str(out),
-                                  "--set", "forest.tree_count=20")
+                                  "--preset", "sketch")
     assert code == 0, stderr
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert pngs == ["frame_00030.png", "frame_00031.png"]
@@ -33,13 +33,13 @@ def test_render_draft_frames_and_manifest(tmp_path):
     assert manifest["quality"] == "draft" and manifest["seed"] == 7
     # A re-run finds the frames complete and skips them.
     code, again, _ = run_json("render", "--quality", "draft", "--frames", "30-31", "--out", str(out),
-                              "--set", "forest.tree_count=20")
+                              "--preset", "sketch")
     assert code == 0 and len(again["skipped"]) == 2 and again["wrote"] == [str(out / "manifest.json")]
 
 
 def test_export_glb(tmp_path):
     out = tmp_path / "scene.glb"
-    code, info, stderr = run_json("export", "--frames", "1-12", "--out", str(out))
+    code, info, stderr = run_json("export", "--preset", "sketch", "--frames", "1-12", "--out", str(out))
     assert code == 0, stderr
     data = out.read_bytes()
     assert data[:4] == b"glTF" and info["format"] == "glb"

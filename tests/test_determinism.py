@@ -10,8 +10,8 @@ pytest.importorskip("bpy")
 
 
 def test_two_processes_same_fingerprint_other_seed_other_fingerprint(tmp_path):
-    runs = [run_json("build", "--out", str(tmp_path / f"{i}.blend"))[1] for i in range(2)]
-    other = run_json("build", "--seed", "8", "--out", str(tmp_path / "other.blend"))[1]
+    runs = [run_json("build", "--preset", "sketch", "--out", str(tmp_path / f"{i}.blend"))[1] for i in range(2)]
+    other = run_json("build", "--preset", "sketch", "--seed", "8", "--out", str(tmp_path / "other.blend"))[1]
     assert runs[0]["fingerprint"] == runs[1]["fingerprint"]
     assert other["fingerprint"] != runs[0]["fingerprint"]
 

@@ -27,10 +27,11 @@ INSTALL = textwrap.dedent("""
     result["panel"] = [panel.bl_space_type, panel.bl_region_type, panel.bl_category] if panel else None
     result["cli_registered"] = mod._cli_handle is not None
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    bpy.context.scene.sanctuary.preset = "sketch"
     result["build"] = list(bpy.ops.sanctuary.build())
     result["fingerprint"] = bpy.context.scene.sanctuary.fingerprint
     # The function registered as `blender --command sanctuary`, called with arguments.
-    result["cli_exit"] = mod.cli.blender_command(["build", "--out", out_blend])
+    result["cli_exit"] = mod.cli.blender_command(["build", "--preset", "sketch", "--out", out_blend])
     for _ in range(3):
         addon_utils.disable(name)
         result.setdefault("after_disable", []).append(
@@ -84,5 +85,5 @@ def test_installed_through_blender_enabled_and_builds(extension_zip, tmp_path):
     assert result["cli_exit"] == 0 and out.stat().st_size > 0
     assert result["after_disable"] == [[False, False]] * 3 and result["reenabled"]
     # The extension builds exactly what the command line builds.
-    code, info, _ = run_json("build", "--out", str(tmp_path / "cli.blend"))
+    code, info, _ = run_json("build", "--preset", "sketch", "--out", str(tmp_path / "cli.blend"))
     assert code == 0 and info["fingerprint"] == result["fingerprint"]

@@ -47,6 +47,7 @@ def test_register_unregister_repeatedly_leaves_nothing(fresh_bpy):
 
 def test_operators_run_in_background(registered):
     scene = bpy.context.scene
+    scene.sanctuary.preset = "sketch"
     assert bpy.ops.sanctuary.build() == {"FINISHED"}
     first = scene.sanctuary.fingerprint
     assert len(first) == 16

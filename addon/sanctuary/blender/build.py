@@ -17,6 +17,7 @@ from ..core.shots import plan_shots
 from . import datablocks
 from .cameras import build_cameras
 from .fingerprint import fingerprint
+from .forest import build_forest
 from .ground import build_ground
 from .sky import build_sky
 from .stage import apply_stage
@@ -51,9 +52,10 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
     timer = Timer()
     owner = datablocks.Owner(build_name(loaded))
     try:
-        timer("ground", build_ground, cfg, owner)
-        _, world = timer("sky", build_sky, cfg, owner)
         plans = timer("shots", plan_shots, cfg)
+        timer("ground", build_ground, cfg, owner)
+        timer("forest", build_forest, cfg, owner, plans)
+        _, world = timer("sky", build_sky, cfg, owner)
         cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
     except BaseException:
         datablocks.remove_build(owner.token)

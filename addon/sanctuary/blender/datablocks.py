@@ -39,9 +39,9 @@ class Owner:
         (collection or self.collection).objects.link(obj)
         return obj
 
-    def child_collection(self, name: str):
+    def child_collection(self, name: str, parent=None):
         coll = self.new("collections", name)
-        self.collection.children.link(coll)
+        (parent or self.collection).children.link(coll)
         return coll
 
     def key(self, id_data, data_path: str, frame: float, index: int = -1) -> None:

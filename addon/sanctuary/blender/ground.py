@@ -28,8 +28,8 @@ def floor_material(cfg: dict, owner: Owner):
     ramp = nodes.new("ShaderNodeMapRange")
     ramp.inputs["From Min"].default_value = 0.4
     ramp.inputs["From Max"].default_value = 0.65
-    ramp.inputs["To Min"].default_value = 0.12
-    ramp.inputs["To Max"].default_value = 0.7
+    ramp.inputs["To Min"].default_value = 0.22
+    ramp.inputs["To Max"].default_value = 0.8
     links.new(noise.outputs["Fac"], ramp.inputs["Value"])
     links.new(ramp.outputs["Result"], bsdf.inputs["Roughness"])
     return mat

@@ -8,18 +8,44 @@ from .datablocks import Owner
 
 def mesh_from_arrays(owner: Owner, name: str, vertices: np.ndarray, faces: np.ndarray, smooth: bool = True):
     """A mesh from (V, 3) vertices and (F, k) faces of k corners each."""
+    faces = np.asarray(faces)
+    return mesh_from_polygons(owner, name, vertices, faces.ravel(), np.full(len(faces), faces.shape[1]), smooth)
+
+
+def mesh_from_polygons(owner: Owner, name: str, vertices: np.ndarray, corners: np.ndarray, sizes: np.ndarray,
+                       smooth: bool = True):
+    """A mesh from (V, 3) vertices, flat face-corner vertex indices and the size of each face."""
     vertices = np.ascontiguousarray(vertices, dtype=np.float32)
-    faces = np.ascontiguousarray(faces, dtype=np.int32)
-    n_faces, corners = faces.shape
+    corners = np.ascontiguousarray(corners, dtype=np.int32)
+    sizes = np.ascontiguousarray(sizes, dtype=np.int32)
     mesh = owner.new("meshes", name)
     mesh.vertices.add(len(vertices))
     mesh.vertices.foreach_set("co", vertices.ravel())
-    mesh.loops.add(n_faces * corners)
-    mesh.loops.foreach_set("vertex_index", faces.ravel())
-    mesh.polygons.add(n_faces)
-    mesh.polygons.foreach_set("loop_start", np.arange(0, n_faces * corners, corners, dtype=np.int32))
-    mesh.polygons.foreach_set("loop_total", np.full(n_faces, corners, dtype=np.int32))
-    mesh.polygons.foreach_set("use_smooth", np.full(n_faces, smooth, dtype=bool))
+    mesh.loops.add(len(corners))
+    mesh.loops.foreach_set("vertex_index", corners)
+    mesh.polygons.add(len(sizes))
+    mesh.polygons.foreach_set("loop_start", (np.cumsum(sizes) - sizes).astype(np.int32))
+    mesh.polygons.foreach_set("loop_total", sizes)
+    mesh.polygons.foreach_set("use_smooth", np.full(len(sizes), smooth, dtype=bool))
     mesh.update(calc_edges=True)
     mesh.validate()
+    return mesh
+
+
+def point_cloud(owner: Owner, name: str, positions: np.ndarray, attributes: dict[str, np.ndarray]):
+    """A mesh of loose vertices carrying per-point attributes, for geometry-nodes instancing."""
+    positions = np.ascontiguousarray(positions, dtype=np.float32)
+    mesh = owner.new("meshes", name)
+    mesh.vertices.add(len(positions))
+    mesh.vertices.foreach_set("co", positions.ravel())
+    for key, values in attributes.items():
+        values = np.asarray(values)
+        if values.ndim == 2:
+            kind, field, values = "FLOAT_VECTOR", "vector", values.astype(np.float32)
+        elif values.dtype.kind in "iu":
+            kind, field, values = "INT", "value", values.astype(np.int32)
+        else:
+            kind, field, values = "FLOAT", "value", values.astype(np.float32)
+        mesh.attributes.new(key, kind, "POINT").data.foreach_set(field, np.ascontiguousarray(values).ravel())
+    mesh.update()
     return mesh

@@ -136,3 +136,21 @@ def plan_shots(cfg: dict) -> list[ShotPlan]:
                               tl.to_frame(start, fps), tl.to_frame(end, fps) - 1,
                               shot["lens"], shot["fstop"], keys))
     return plans
+
+
+def camera_corridors(plans: list[ShotPlan], below: float = 20.0, samples: int = 24) -> np.ndarray:
+    """Ground-plan segments (S, 2, 2) swept by cameras flying below `below` metres.
+
+    Trees are kept off them so no camera passes through a trunk. Paths are
+    resampled finely (keys are eased, so a straight line between sparse keys
+    would miss the curve of an orbit).
+    """
+    segs = []
+    for plan in plans:
+        keys = np.array([k.location for k in plan.keys])
+        t = np.array([k.seconds for k in plan.keys])
+        ts = np.linspace(t[0], t[-1], samples)
+        path = np.stack([np.interp(ts, t, keys[:, i]) for i in range(3)], axis=1)
+        low = (path[:-1, 2] < below) | (path[1:, 2] < below)
+        segs.append(np.stack([path[:-1, :2], path[1:, :2]], axis=1)[low])
+    return np.concatenate(segs) if segs else np.zeros((0, 2, 2))

@@ -27,7 +27,18 @@ def sun_color(sky: dict, seconds: np.ndarray, seed: int) -> np.ndarray:
     return np.array([colorsys.hsv_to_rgb(h, sat, 1.0) for h in hues])
 
 
-def sky_color(sky: dict, sun_rgb: np.ndarray) -> np.ndarray:
-    """The sky's dome: a deep violet-blue, tinted by the sun's current colour."""
-    base = np.array([0.05, 0.045, 0.12])
-    return base * (1.0 - sky["haze"]) + 0.25 * sky["haze"] * sun_rgb
+ZENITH = np.array([0.13, 0.085, 0.34])  # deep violet overhead (LOOK.md: violet-blue shadows)
+
+
+def _rotate_hue(rgb: np.ndarray, turn: float) -> np.ndarray:
+    h, s, v = colorsys.rgb_to_hsv(*np.clip(rgb, 0.0, None))
+    return np.array(colorsys.hsv_to_rgb((h + turn) % 1.0, s, v))
+
+
+def sky_bands(sky: dict, sun_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(horizon, middle) colours of the dome: the sun's hue low down and a turned hue above it,
+    so the mercury mirrors a kaleidoscope rather than one colour."""
+    glow = 0.35 + 0.65 * sky["haze"]
+    horizon = 0.9 * glow * sun_rgb + 0.08 * np.array([0.4, 0.3, 0.7])
+    middle = 0.45 * glow * _rotate_hue(sun_rgb, 1.0 / 3.0) + 0.5 * ZENITH
+    return horizon, middle

@@ -24,7 +24,7 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
         export_animations=True, export_animation_mode="SCENE", export_pointer_animation=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
-        export_extras=True, export_apply=False, export_gn_mesh=True, use_selection=False))
+        export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=False))
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:

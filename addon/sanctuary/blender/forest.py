@@ -1,0 +1,199 @@
+"""The mercury forest in Blender: bark meshes, instanced living leaves, fallen gem-leaves.
+
+Leaves are points carrying attributes (rotation, scale, variant, drip period
+and phase, tip, fall height); a geometry-nodes group instances the leaf
+shapes on them and runs the drip cycle of core.leaves from a keyed "Seconds"
+input, so the dripping loops forever, every leaf on its own phase, and
+retiming the film is one F-curve. Nothing is realized.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import leaves as core_leaves
+from ..core import timeline as tl
+from ..core import trees as core_trees
+from ..core.ground import height
+from ..core.placement import place_trees
+from ..core.shots import camera_corridors
+from . import materials
+from .compat import fcurves
+from .datablocks import Owner
+from .meshes import mesh_from_polygons, point_cloud
+from .nodes import geometry_group, modifier_input_id
+
+SAG = 0.22  # radians a leaf bends under a full drop
+SPRING = (2.6, 9.0)  # damping (1/s) and angular frequency (rad/s) of the leaf springing back
+
+
+@dataclass
+class ForestData:
+    """What the forest stage made, for the stages and tools after it."""
+
+    tree_count: int
+    leaf_count: int
+    leaf_object: object
+    fallen_object: object
+    drips: core_leaves.DripCycle
+    tips: np.ndarray
+    fall_height: np.ndarray
+
+
+def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
+    seed, forest = cfg["seed"], cfg["forest"]
+    stand = place_trees(cfg, camera_corridors(plans))
+    trees_coll = owner.child_collection("trees")
+    shapes = owner.child_collection("forest_shapes")  # instanced, never rendered themselves
+    shapes.hide_render = True
+    shapes.hide_viewport = True
+
+    bark = materials.bark(owner)
+    mercury = materials.mercury(owner, cfg["leaves"])
+    anchors = []
+    for i, (xy, gz, sp_i, hs) in enumerate(zip(stand.xy, stand.ground_z, stand.species, stand.height_scale)):
+        sp = forest["species"][sp_i]
+        tree = core_trees.grow_tree(sp, np.array([xy[0], xy[1], gz]), sp["height"] * hs, seed, i)
+        verts, corners, sizes = core_trees.bark_mesh(tree, seed, i)
+        mesh = mesh_from_polygons(owner, f"tree_{i:03d}", verts - tree.base.astype(np.float32), corners, sizes)
+        mesh.materials.append(bark)
+        obj = owner.object(f"tree_{i:03d}_{sp['name']}", mesh, trees_coll)
+        obj.location = tuple(tree.base)
+        if forest["leaves_per_tree"]:
+            anchors.append(core_trees.leaf_anchors(tree, sp, forest["leaves_per_tree"], seed, i,
+                                                   core_leaves.VARIANTS))
+
+    leaf_coll = owner.child_collection("leaf_shapes", shapes)
+    fallen_coll = owner.child_collection("fallen_shapes", shapes)
+    gem = materials.fallen_leaf(owner)
+    for v in range(core_leaves.VARIANTS):
+        shape = core_leaves.leaf_shape(v, seed)
+        for coll, mat, tag in ((leaf_coll, mercury, "leaf"), (fallen_coll, gem, "fallen")):
+            mesh = mesh_from_polygons(owner, f"{tag}_shape_{v}", shape.vertices, shape.corners, shape.sizes)
+            mesh.materials.append(mat)
+            owner.object(f"{tag}_shape_{v}", mesh, coll)
+    drop = core_leaves.drop_shape()
+    drop_mesh = mesh_from_polygons(owner, "mercury_drop", drop.vertices, drop.corners, drop.sizes)
+    drop_mesh.materials.append(mercury)
+    drop_obj = owner.object("mercury_drop", drop_mesh, shapes)
+
+    leaf_obj, cycles, tips, fall_h = None, None, np.zeros((0, 3)), np.zeros(0)
+    if anchors:
+        pos = np.concatenate([a.position for a in anchors])
+        rot = np.concatenate([a.rotation for a in anchors])
+        scale = np.concatenate([a.scale for a in anchors])
+        tips = np.concatenate([a.tip for a in anchors])
+        fall_h = np.maximum(tips[:, 2] - height(tips[:, 0], tips[:, 1], cfg), 0.05)
+        cycles = core_leaves.drip_cycles(len(pos), cfg["leaves"], seed, "forest")
+        variant = np.concatenate([a.variant for a in anchors])
+        cloud = point_cloud(owner, "mercury_leaves", pos, {
+            "leaf_rotation": rot, "leaf_scale": scale, "variant": variant,
+            "drip_period": cycles.period, "drip_phase": cycles.phase, "tip": tips, "fall_height": fall_h})
+        leaf_obj = owner.object("mercury_leaves", cloud)
+        group = leaves_group(owner, leaf_coll, drop_obj)
+        mod = leaf_obj.modifiers.new("mercury_leaves", "NODES")
+        mod.node_group = group
+        key_seconds(owner, leaf_obj, mod, group, cfg["timeline"])
+
+    fallen = core_leaves.scatter_fallen(cfg, lambda x, y: height(x, y, cfg))
+    fallen_obj = None
+    if len(fallen.position):
+        cloud = point_cloud(owner, "fallen_leaves", fallen.position, {
+            "leaf_rotation": fallen.rotation, "leaf_scale": fallen.scale, "variant": fallen.variant.astype(np.int32),
+            "sapphire": fallen.sapphire})
+        fallen_obj = owner.object("fallen_leaves", cloud)
+        mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
+        mod.node_group = fallen_group(owner, fallen_coll)
+
+    return ForestData(len(stand.xy), len(tips), leaf_obj, fallen_obj, cycles, tips, fall_h)
+
+
+def _named(g, name: str, data_type: str = "FLOAT"):
+    n = g.node("GeometryNodeInputNamedAttribute", data_type=data_type)
+    n.inputs["Name"].default_value = name
+    return n.outputs["Attribute"]
+
+
+def _instance(g, points, shapes_coll, variant, rotation, scale):
+    info = g.node("GeometryNodeCollectionInfo", {"Collection": shapes_coll, "Separate Children": True,
+                                                 "Reset Children": True})
+    inst = g.node("GeometryNodeInstanceOnPoints", {"Points": points, "Instance": info.outputs["Instances"],
+                                                   "Pick Instance": True, "Instance Index": variant,
+                                                   "Rotation": rotation, "Scale": scale})
+    return inst.outputs["Instances"]
+
+
+def leaves_group(owner: Owner, shapes_coll, drop_obj):
+    """Leaves on points, each sagging under its swelling drop; drops that fall and vanish."""
+    g, gin, gout = geometry_group(owner, "sanctuary_mercury_leaves", [("Seconds", "NodeSocketFloat")])
+    points, seconds = gin.outputs["Geometry"], gin.outputs["Seconds"]
+    period = _named(g, "drip_period")
+    released_at = core_leaves.REST + core_leaves.SWELL
+    # s = frac(t / period + phase): where this leaf is in its cycle.
+    s = g.math("FRACT", g.math("ADD", g.math("DIVIDE", seconds, period), _named(g, "drip_phase")))
+    swelling = g.math("MULTIPLY", g.math("GREATER_THAN", s, core_leaves.REST - 1e-6),
+                      g.math("LESS_THAN", s, released_at))
+    swell = g.math("DIVIDE", g.math("SUBTRACT", s, core_leaves.REST), core_leaves.SWELL, clamp=False)
+    swell = g.math("MULTIPLY", swell, swelling)
+    # tau: seconds since the last drop let go.
+    tau = g.math("MULTIPLY", g.math("FRACT", g.math("SUBTRACT", s, released_at)), period)
+    spring = g.math("MULTIPLY", g.math("EXPONENT", g.math("MULTIPLY", tau, -SPRING[0])),
+                    g.math("COSINE", g.math("MULTIPLY", tau, SPRING[1])))
+    sag = g.math("MULTIPLY", g.math("ADD", g.math("MULTIPLY", swell, swelling),
+                                    g.math("MULTIPLY", spring, g.math("SUBTRACT", 1.0, swelling))), SAG)
+
+    scale = _named(g, "leaf_scale")
+    leaves = _instance(g, points, shapes_coll, _named(g, "variant", "INT"),
+                       _named(g, "leaf_rotation", "FLOAT_VECTOR"), scale)
+    bend = g.node("GeometryNodeRotateInstances", {"Instances": leaves, "Local Space": True,
+                                                 "Rotation": g.combine(g.math("MULTIPLY", sag, -1.0), 0.0, 0.0)})
+
+    # Drops: swell at the tip (hanging lower as the leaf sags), then fall under gravity until they land.
+    fall = g.math("MULTIPLY", g.math("MULTIPLY", tau, tau), 0.5 * core_leaves.GRAVITY)
+    falling = g.math("MULTIPLY", g.math("SUBTRACT", 1.0, swelling),
+                     g.math("LESS_THAN", fall, _named(g, "fall_height")))
+    visible = g.math("MAXIMUM", g.math("MULTIPLY", swelling, g.math("GREATER_THAN", swell, 0.02)), falling)
+    drop_z = g.math("ADD", g.math("MULTIPLY", fall, g.math("SUBTRACT", 1.0, swelling)),
+                    g.math("MULTIPLY", g.math("MULTIPLY", scale, g.math("SINE", sag)), 0.9))
+    pos = g.vmath("SUBTRACT", _named(g, "tip", "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
+    moved = g.node("GeometryNodeSetPosition", {"Geometry": points, "Position": pos})
+    kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": moved.outputs["Geometry"],
+                                                 "Selection": g.math("LESS_THAN", visible, 0.5)}, domain="POINT")
+    # Volume grows steadily, so the radius as its cube root; drawn out just before it lets go.
+    radius = g.math("MULTIPLY", g.math("MULTIPLY", scale, core_leaves.DROP_RADIUS),
+                    g.math("MAXIMUM", g.math("POWER", swell, 1.0 / 3.0), g.math("SUBTRACT", 1.0, swelling)))
+    stretch = g.math("ADD", 1.0, g.math("ADD", g.math("MULTIPLY", g.math("POWER", swell, 4.0), 0.9),
+                                        g.math("MULTIPLY", g.math("SUBTRACT", 1.0, swelling), 0.5)))
+    info = g.node("GeometryNodeObjectInfo", {"Object": drop_obj})
+    drops = g.node("GeometryNodeInstanceOnPoints", {
+        "Points": kept.outputs["Geometry"], "Instance": info.outputs["Geometry"],
+        "Scale": g.combine(radius, radius, g.math("MULTIPLY", radius, stretch))})
+    join = g.node("GeometryNodeJoinGeometry")
+    g.link(bend.outputs["Instances"], join.inputs["Geometry"])
+    g.link(drops.outputs["Instances"], join.inputs["Geometry"])
+    g.link(join.outputs["Geometry"], gout.inputs["Geometry"])
+    return g.tree
+
+
+def fallen_group(owner: Owner, shapes_coll):
+    g, gin, gout = geometry_group(owner, "sanctuary_fallen_leaves", [])
+    inst = _instance(g, gin.outputs["Geometry"], shapes_coll, _named(g, "variant", "INT"),
+                     _named(g, "leaf_rotation", "FLOAT_VECTOR"), _named(g, "leaf_scale"))
+    g.link(inst, gout.inputs["Geometry"])
+    return g.tree
+
+
+def key_seconds(owner: Owner, obj, mod, group, timeline: dict) -> None:
+    """The drip clock: seconds, keyed linearly across the film and extrapolated beyond it."""
+    ident = modifier_input_id(group, "Seconds")
+    first, last = tl.frame_range(timeline)
+    path = f'modifiers["{mod.name}"]["{ident}"]'
+    for frame in (first, last + 1):
+        mod[ident] = (frame - first) / timeline["fps"]
+        owner.key(obj, path, frame)
+    for fc in fcurves(obj):
+        if fc.data_path == path:
+            fc.extrapolation = "LINEAR"
+            for kp in fc.keyframe_points:
+                kp.interpolation = "LINEAR"
