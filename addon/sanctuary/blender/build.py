@@ -17,8 +17,10 @@ from ..core.shots import plan_shots
 from . import datablocks
 from .cameras import build_cameras
 from .fingerprint import fingerprint
+from .clearing import build_clearing
 from .forest import build_forest
 from .ground import build_ground
+from .look import apply_look
 from .sky import build_sky
 from .stage import apply_stage
 
@@ -53,14 +55,16 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
     owner = datablocks.Owner(build_name(loaded))
     try:
         plans = timer("shots", plan_shots, cfg)
-        timer("ground", build_ground, cfg, owner)
+        (floor,) = timer("ground", build_ground, cfg, owner)
         timer("forest", build_forest, cfg, owner, plans)
+        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0])
         _, world = timer("sky", build_sky, cfg, owner)
         cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
     timer("commit", _commit, scene, owner, cfg, plans, cameras, world)
+    timer("look", apply_look, scene, owner)
     result = describe(scene, owner.collection)
     result.timings = {**timer.timings, **result.timings}
     return result

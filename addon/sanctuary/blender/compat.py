@@ -107,3 +107,57 @@ def operator_kwargs(op, **kwargs) -> dict:
 
 def can_register_cli() -> bool:
     return hasattr(bpy.utils, "register_cli_command")
+
+
+def fcurve_ensure(id_data, data_path: str, index: int = 0, action_name: str = ""):
+    """An F-curve animating id_data.data_path[index], creating the action (and slot) as needed."""
+    anim = id_data.animation_data or id_data.animation_data_create()
+    if anim.action is None:
+        anim.action = bpy.data.actions.new(action_name or f"{id_data.name}Action")
+    action = anim.action
+    if hasattr(action, "fcurve_ensure_for_datablock"):  # 4.4+: slotted actions
+        return action.fcurve_ensure_for_datablock(id_data, data_path, index=index)
+    return action.fcurves.find(data_path, index=index) or action.fcurves.new(data_path, index=index)
+
+
+def write_curve(id_data, data_path: str, frames, values, index: int = 0, linear: bool = True):
+    """Key a whole sampled curve at once (foreach_set), far faster than keyframe_insert per frame."""
+    import numpy as np
+
+    fc = fcurve_ensure(id_data, data_path, index)
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2], co[1::2] = frames, values
+    fc.keyframe_points.clear()
+    fc.keyframe_points.add(len(frames))
+    fc.keyframe_points.foreach_set("co", co)
+    interp = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR" if linear else "BEZIER"]
+    fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), interp.value, dtype=np.int32))
+    fc.update()
+    return fc
+
+
+def compositor_is_group(scene) -> bool:
+    """5.0 keeps the compositor in a node-group data-block of its own."""
+    return hasattr(scene, "compositing_node_group")
+
+
+def compositor_output(tree):
+    """Where the final image goes: a Group Output with an Image socket (5.0) or a Composite node."""
+    if hasattr(bpy.types, "CompositorNodeComposite") and not _group_compositor(tree):
+        return tree.nodes.new("CompositorNodeComposite")
+    if not any(getattr(i, "in_out", "") == "OUTPUT" for i in tree.interface.items_tree):
+        tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+    return tree.nodes.new("NodeGroupOutput")
+
+
+def _group_compositor(tree) -> bool:
+    return any(s.compositing_node_group == tree for s in bpy.data.scenes if hasattr(s, "compositing_node_group"))
+
+
+def has_bloom() -> bool:
+    """The Glare node's Bloom mode arrived in 4.2; keep Fog Glow as the fallback."""
+    import bpy as _bpy
+
+    node_type = _bpy.types.CompositorNodeGlare
+    prop = node_type.bl_rna.properties.get("glare_type")
+    return prop is None or "BLOOM" in prop.enum_items.keys()

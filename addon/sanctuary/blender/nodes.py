@@ -27,7 +27,7 @@ class Graph:
         for key, value in props.items():
             setattr(n, key, value)
         for key, value in (inputs or {}).items():
-            self.set(n.inputs[key], value)
+            self.set(socket(n.inputs, key), value)
         if label:
             n.label = label
         n.location = (self._column * 200.0, -(self._column % 4) * 180.0)
@@ -80,6 +80,20 @@ class Graph:
         for i, v in enumerate((value, from_min, from_max, to_min, to_max)):
             self.set(n.inputs[i], v)
         return n.outputs[0]
+
+
+def socket(sockets, key):
+    """A socket by index, identifier or name; by name, the first one that is enabled
+    (several nodes keep one hidden socket per data type under the same name)."""
+    if isinstance(key, int):
+        return sockets[key]
+    for s in sockets:
+        if s.identifier == key:
+            return s
+    for s in sockets:
+        if s.name == key and s.enabled:
+            return s
+    return sockets[key]
 
 
 def geometry_group(owner, name: str, inputs: list[tuple[str, str]]):

@@ -87,7 +87,7 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
         pos = ring(far + (near - far) * e, rise + EYE_HEIGHT + 0 * e, heading + 0 * e)
     elif move == "close_up":
         z = landmarks(cfg)["heart"][2]
-        pos = ring(0.95 - 0.2 * e, z + 0.12 + 0 * e, heading + 0.05 * e)
+        pos = ring(1.9 - 0.35 * e, z + 0.15 + 0 * e, heading + 0.05 * e)
     elif move == "locked":
         pos = ring(3.0 + 0 * e, rise + 1.4 + 0 * e, heading + 0 * e)
     elif move == "orbit":
