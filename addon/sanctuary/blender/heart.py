@@ -82,10 +82,10 @@ def heart_material(owner: Owner, h: dict, frost_group):
     body = g.mix_color(rim_amount, (*h["moonlight"], 1.0), dawn)
     body = g.mix_color(g.math("ADD", 0.35, g.math("MULTIPLY", w, 0.65)), PALE, body)
     # Spun filaments: fine, twisted bands through the body.
-    spun = g.node("ShaderNodeTexWave", {"Scale": 24.0, "Distortion": 5.0, "Detail": 3.0, "Detail Scale": 1.5},
+    spun = g.node("ShaderNodeTexWave", {"Scale": 40.0, "Distortion": 4.0, "Detail": 3.0, "Detail Scale": 1.5},
                   wave_type="BANDS", bands_direction="DIAGONAL")
     g.link(coords, spun.inputs["Vector"])
-    threads = g.map_range(spun.outputs["Fac"], 0.6, 1.0, 0.75, 1.35)
+    threads = g.map_range(spun.outputs["Fac"], 0.55, 1.0, 0.8, 1.3)
     # Rime: frost coverage, held off by warmth, in patches.
     rime_noise = g.node("ShaderNodeTexNoise", {"Scale": 22.0, "Detail": 5.0})
     g.link(coords, rime_noise.inputs["Vector"])

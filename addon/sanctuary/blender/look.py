@@ -26,7 +26,7 @@ def apply_look(scene, owner: Owner) -> None:
     glare = tree.nodes.new("CompositorNodeGlare")
     bloom = compat.has_bloom()
     _setting(glare, "glare_type", "Type", "BLOOM" if bloom else "FOG_GLOW", "Bloom" if bloom else "Fog Glow")
-    _setting(glare, "threshold", "Threshold", 1.3)
+    _setting(glare, "threshold", "Threshold", 1.0)
     _setting(glare, "size", "Size", 7)
     _setting(glare, "mix", "Mix", 0.0)
     if "Strength" in glare.inputs:

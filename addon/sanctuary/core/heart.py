@@ -20,7 +20,7 @@ import numpy as np
 
 from .seeds import stream
 
-LIGHT_WATTS = 15.0  # inner point light power (W) per unit of glow
+LIGHT_WATTS = 10.0  # inner point light power (W) per unit of glow
 PULSE_GLOW = 0.45
 PULSE_SCALE = 0.04
 CHANNELS = ("scale", "glow", "warmth", "flicker", "frost")
