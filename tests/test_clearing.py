@@ -64,7 +64,7 @@ from sanctuary.core.shots import landmarks  # noqa: E402
 
 def tiny_render(overrides, frame=300):
     jobs.new_file()
-    loaded = presets.load_scene("sketch", overrides=overrides)
+    loaded = presets.load_scene("sketch", overrides=["timeline.acts=[]", *overrides])  # constant channels
     jobs.build(loaded)
     scene = bpy.context.scene
     cam_data = bpy.data.cameras.new("probe")

@@ -14,6 +14,7 @@ import bpy
 
 from ..core.presets import Loaded
 from ..core.shots import plan_shots
+from ..core.tending import respond, schedule
 from . import datablocks
 from .cameras import build_cameras
 from .fingerprint import fingerprint
@@ -23,6 +24,7 @@ from .ground import build_ground
 from .look import apply_look
 from .sky import build_sky
 from .stage import apply_stage
+from .tending import build_tending, events_json
 
 
 @dataclass
@@ -55,15 +57,19 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
     owner = datablocks.Owner(build_name(loaded))
     try:
         plans = timer("shots", plan_shots, cfg)
+        response = timer("response", respond, cfg)
         (floor,) = timer("ground", build_ground, cfg, owner)
-        timer("forest", build_forest, cfg, owner, plans)
-        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0])
-        _, world = timer("sky", build_sky, cfg, owner)
+        forest = timer("forest", build_forest, cfg, owner, plans)
+        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response)
+        acts = timer("schedule", schedule, cfg, forest.tree_xy)
+        timer("tending", build_tending, cfg, owner, acts, response, forest.fallen_mesh)
+        _, world = timer("sky", build_sky, cfg, owner, response)
         cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
     timer("commit", _commit, scene, owner, cfg, plans, cameras, world)
+    scene["sanctuary_events"] = events_json(acts)
     timer("look", apply_look, scene, owner)
     result = describe(scene, owner.collection)
     result.timings = {**timer.timings, **result.timings}
@@ -77,6 +83,7 @@ def _commit(scene, owner, cfg, plans, cameras, world) -> None:
         scene.collection.children.unlink(old)
         datablocks.remove_build(token)
     scene.collection.children.link(owner.collection)
+    datablocks.reclaim_names(owner.token)
     apply_stage(scene, cfg, plans, cameras, world)
     scene["sanctuary_build"] = owner.token
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import frost as core_frost
-from ..core import heart as core_heart
-from ..core import timeline as tl
 from ..core.ground import height
 from ..core.pedestal import PedestalMesh, pedestal_mesh
 from ..core.shots import landmarks, plan_shots
@@ -19,13 +17,9 @@ from .nodes import Graph
 LICHEN = (0.30, 0.36, 0.20, 1.0)
 
 
-def build_clearing(cfg: dict, owner: Owner, floor_material) -> dict:
-    """Pedestal, heart and frost, all driven by the heart's channels."""
-    timeline = cfg["timeline"]
-    first, last = tl.frame_range(timeline)
-    frames = np.arange(first, last + 1, dtype=np.float64)
-    seconds = (frames - first) / timeline["fps"]
-    channels = core_heart.constant_channels(cfg["heart"], cfg["frost"], len(frames))
+def build_clearing(cfg: dict, owner: Owner, floor_material, response) -> dict:
+    """Pedestal, heart and frost, all driven by the heart's channels (from the tending's response)."""
+    frames, seconds, channels = response.frames, response.seconds, response.channels
     pedestal, shape = build_pedestal(cfg, owner)
     heart_pos = landmarks(cfg)["heart"]
     heart_base = heart_pos - np.array([0.0, 0.0, cfg["heart"]["size"] / 2])

@@ -68,6 +68,16 @@ def remove_build(token: str) -> int:
     return len(ids)
 
 
+def reclaim_names(token: str) -> None:
+    """After a rebuild, give "moat.001" its own name back once the old "moat" is gone."""
+    for kind in OWNED:
+        data = getattr(bpy.data, kind)
+        for id_data in [i for i in data if i.get(TOKEN) == token]:
+            base, dot, suffix = id_data.name.rpartition(".")
+            if dot and suffix.isdigit() and len(suffix) == 3 and base not in data:
+                id_data.name = base
+
+
 def current_root(scene):
     """The build collection linked into this scene, if any."""
     for coll in scene.collection.children:

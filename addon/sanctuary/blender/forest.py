@@ -39,6 +39,8 @@ class ForestData:
     drips: core_leaves.DripCycle
     tips: np.ndarray
     fall_height: np.ndarray
+    tree_xy: np.ndarray
+    fallen_mesh: object  # a fallen-leaf shape, reused by the tending for gathered leaves
 
 
 def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
@@ -64,6 +66,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
             anchors.append(core_trees.leaf_anchors(tree, sp, forest["leaves_per_tree"], seed, i,
                                                    core_leaves.VARIANTS))
 
+    fallen_meshes = []
     leaf_coll = owner.child_collection("leaf_shapes", shapes)
     fallen_coll = owner.child_collection("fallen_shapes", shapes)
     gem = materials.fallen_leaf(owner)
@@ -73,6 +76,8 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
             mesh = mesh_from_polygons(owner, f"{tag}_shape_{v}", shape.vertices, shape.corners, shape.sizes)
             mesh.materials.append(mat)
             owner.object(f"{tag}_shape_{v}", mesh, coll)
+            if tag == "fallen":
+                fallen_meshes.append(mesh)
     drop = core_leaves.drop_shape()
     drop_mesh = mesh_from_polygons(owner, "mercury_drop", drop.vertices, drop.corners, drop.sizes)
     drop_mesh.materials.append(mercury)
@@ -106,7 +111,8 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 
-    return ForestData(len(stand.xy), len(tips), leaf_obj, fallen_obj, cycles, tips, fall_h)
+    return ForestData(len(stand.xy), len(tips), leaf_obj, fallen_obj, cycles, tips, fall_h, stand.xy,
+                      fallen_meshes[0])
 
 
 def _named(g, name: str, data_type: str = "FLOAT"):

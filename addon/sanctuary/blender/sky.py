@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import sky as core_sky
+from ..core import tending
 from ..core import timeline as tl
+from . import compat
 from .compat import set_world_nodes
 from .datablocks import Owner
 from .nodes import Graph
@@ -12,23 +14,31 @@ from .nodes import Graph
 KEYS_PER_CYCLE = 12  # enough keys that the Bezier hue sweep stays saturated
 
 
-def build_sky(cfg: dict, owner: Owner) -> tuple[list, object]:
-    """The sun object and a world; the world is assigned when the build commits."""
+def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
+    """The sun object and a world; the world is assigned when the build commits.
+
+    The sun's hue cycles; from the response beat on it warms toward amber with
+    the heart, and in the sanctuary beat it sinks so the shadows grow long."""
     sky, timeline = cfg["sky"], cfg["timeline"]
     fps = timeline["fps"]
-    step = sky["hue_cycle"] / KEYS_PER_CYCLE
+    step = min(sky["hue_cycle"] / KEYS_PER_CYCLE, 1.0)
     seconds = np.arange(0.0, tl.film_seconds(timeline) + step, step)
-    colors = core_sky.sun_color(sky, seconds, cfg["seed"])
+    warm = tending.world_warmth(cfg, seconds, response.channels["warmth"])
+    colors = core_sky.warmed(core_sky.sun_color(sky, seconds, cfg["seed"]), warm)
+    frames = 1 + seconds * fps
 
     light = owner.new("lights", "kaleidoscopic_sun", "SUN")
     light.energy = sky["sun_strength"]
     light.angle = np.radians(6.0)  # a broad disc: bigger glints on the curved mercury
-    for t, rgb in zip(seconds, colors):
-        light.color = tuple(rgb)
-        owner.key(light, "color", frame=tl.to_frame(t, fps))
+    for i in range(3):
+        compat.write_curve(light, "color", frames, colors[:, i], index=i, linear=False)
     sun = owner.object("kaleidoscopic_sun", light)
     sun.rotation_euler = core_sky.sun_rotation(sky)
     sun.location = (0.0, 0.0, 30.0)
+    pitch = [core_sky.sun_rotation(sky, el)[1] for el in tending.sun_elevation(cfg, seconds)]
+    compat.write_curve(sun, "rotation_euler", frames, pitch, index=1)
+    for id_data in (light, sun):
+        owner.tag(id_data.animation_data.action)
 
     world = owner.new("worlds", "dream_sky")
     set_world_nodes(world)
@@ -48,8 +58,10 @@ def build_sky(cfg: dict, owner: Owner) -> tuple[list, object]:
         bands[name].name = name
     lower = g.mix_color(low, bands["horizon"].outputs["Color"], bands["middle"].outputs["Color"])
     g.link(g.mix_color(high, lower, (*core_sky.ZENITH, 1.0)), bg.inputs["Color"])
-    for t, rgb in zip(seconds, colors):
-        for name, value in zip(("horizon", "middle"), core_sky.sky_bands(sky, rgb)):
-            bands[name].outputs["Color"].default_value = (*value, 1.0)
-            owner.key(world.node_tree, f'nodes["{name}"].outputs[0].default_value', frame=tl.to_frame(t, fps))
+    values = np.array([core_sky.sky_bands(sky, rgb) for rgb in colors])  # (T, 2 bands, 3)
+    for b, name in enumerate(("horizon", "middle")):
+        for i in range(3):
+            compat.write_curve(world.node_tree, f'nodes["{name}"].outputs[0].default_value', frames,
+                               values[:, b, i], index=i, linear=False)
+    owner.tag(world.node_tree.animation_data.action)
     return [sun], world

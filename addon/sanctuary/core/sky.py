@@ -13,10 +13,19 @@ def sun_direction(sky: dict) -> np.ndarray:
     return np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
 
 
-def sun_rotation(sky: dict) -> tuple[float, float, float]:
+def sun_rotation(sky: dict, elevation: float | None = None) -> tuple[float, float, float]:
     """XYZ Euler angles for a sun lamp (which shines down its local -Z) aimed by sky."""
-    el, az = math.radians(sky["sun_elevation"]), math.radians(sky["sun_azimuth"])
-    return (0.0, math.pi / 2 - el, az)
+    el = math.radians(sky["sun_elevation"] if elevation is None else elevation)
+    return (0.0, math.pi / 2 - el, math.radians(sky["sun_azimuth"]))
+
+
+AMBER = np.array([1.0, 0.6, 0.32])  # LOOK.md: amber, rose, gold as the warmth returns
+
+
+def warmed(rgb: np.ndarray, warm: np.ndarray) -> np.ndarray:
+    """The sun's cycling colour pulled toward amber as the world warms (0..1)."""
+    w = 0.75 * np.asarray(warm)[:, None]
+    return (1.0 - w) * rgb + w * AMBER[None, :]
 
 
 def sun_color(sky: dict, seconds: np.ndarray, seed: int) -> np.ndarray:
