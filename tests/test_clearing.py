@@ -1,4 +1,7 @@
 """Pedestal, heart and frost: shapes as data, and each heart channel visibly changing the render."""
+import os
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -84,8 +87,6 @@ def tiny_render(overrides, frame=300):
                           "denoiser": "NONE"})
     scene.frame_set(frame)
     bpy.ops.render.render()
-    import tempfile, os
-
     path = os.path.join(tempfile.mkdtemp(), "probe.png")
     bpy.data.images["Render Result"].save_render(filepath=path)
     img = bpy.data.images.load(path)

@@ -1,6 +1,5 @@
 """The `sanctuary` command end to end, each run in its own process."""
 import json
-from pathlib import Path
 
 import pytest
 

@@ -1,5 +1,6 @@
 """The extension zip, built by Blender's own builder and installed by Blender's own machinery."""
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -73,9 +74,9 @@ def test_installed_through_blender_enabled_and_builds(extension_zip, tmp_path):
     out = tmp_path / "from_command.blend"
     env = {"BLENDER_USER_RESOURCES": str(tmp_path / "user")}  # keep the real user config untouched
     proc = subprocess.run([sys.executable, "-c", INSTALL, str(extension_zip), str(repo), str(out)],
-                          capture_output=True, text=True, env={**__import__("os").environ, **env})
+                          capture_output=True, text=True, env={**os.environ, **env})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT "))
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     assert result["install"] == ["FINISHED"] and result["enabled"]
     assert result["module_file"].startswith(str(repo))  # Blender's copy, not the pip package

@@ -8,9 +8,9 @@ from ..core.ground import height
 from ..core.pedestal import PedestalMesh, pedestal_mesh
 from ..core.shots import landmarks, plan_shots
 from . import frost
-from .compat import set_material_nodes
 from .datablocks import Owner
 from .heart import build_heart
+from .materials import principled
 from .meshes import mesh_from_polygons
 from .nodes import Graph
 
@@ -57,10 +57,7 @@ def build_pedestal(cfg: dict, owner: Owner) -> tuple[object, PedestalMesh]:
 
 def stone(owner: Owner, p: dict):
     """Grey-green stone: lichen on what faces the sky, darker crevices, a damp sheen low down."""
-    mat = owner.new("materials", "pedestal_stone")
-    set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    mat, g, bsdf = principled(owner, "pedestal_stone")
     geo = g.node("ShaderNodeNewGeometry")
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
     grain = g.node("ShaderNodeTexNoise", {"Scale": 18.0, "Detail": 6.0, "Roughness": 0.65})

@@ -39,9 +39,11 @@ class Owner:
         (collection or self.collection).objects.link(obj)
         return obj
 
-    def child_collection(self, name: str, parent=None):
+    def child_collection(self, name: str, parent=None, hidden: bool = False):
+        """A sub-collection; hidden ones hold shapes that are only ever instanced."""
         coll = self.new("collections", name)
         (parent or self.collection).children.link(coll)
+        coll.hide_render = coll.hide_viewport = hidden
         return coll
 
     def key(self, id_data, data_path: str, frame: float, index: int = -1) -> None:

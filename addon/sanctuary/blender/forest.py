@@ -47,9 +47,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
     seed, forest = cfg["seed"], cfg["forest"]
     stand = place_trees(cfg, camera_corridors(plans))
     trees_coll = owner.child_collection("trees")
-    shapes = owner.child_collection("forest_shapes")  # instanced, never rendered themselves
-    shapes.hide_render = True
-    shapes.hide_viewport = True
+    shapes = owner.child_collection("forest_shapes", hidden=True)
 
     bark = materials.bark(owner)
     mercury = materials.mercury(owner, cfg["leaves"])
@@ -115,12 +113,6 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
                       fallen_meshes[0])
 
 
-def _named(g, name: str, data_type: str = "FLOAT"):
-    n = g.node("GeometryNodeInputNamedAttribute", data_type=data_type)
-    n.inputs["Name"].default_value = name
-    return n.outputs["Attribute"]
-
-
 def _instance(g, points, shapes_coll, variant, rotation, scale):
     info = g.node("GeometryNodeCollectionInfo", {"Collection": shapes_coll, "Separate Children": True,
                                                  "Reset Children": True})
@@ -134,10 +126,10 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
     """Leaves on points, each sagging under its swelling drop; drops that fall and vanish."""
     g, gin, gout = geometry_group(owner, "sanctuary_mercury_leaves", [("Seconds", "NodeSocketFloat")])
     points, seconds = gin.outputs["Geometry"], gin.outputs["Seconds"]
-    period = _named(g, "drip_period")
+    period = g.named("drip_period")
     released_at = core_leaves.REST + core_leaves.SWELL
     # s = frac(t / period + phase): where this leaf is in its cycle.
-    s = g.math("FRACT", g.math("ADD", g.math("DIVIDE", seconds, period), _named(g, "drip_phase")))
+    s = g.math("FRACT", g.math("ADD", g.math("DIVIDE", seconds, period), g.named("drip_phase")))
     swelling = g.math("MULTIPLY", g.math("GREATER_THAN", s, core_leaves.REST - 1e-6),
                       g.math("LESS_THAN", s, released_at))
     swell = g.math("DIVIDE", g.math("SUBTRACT", s, core_leaves.REST), core_leaves.SWELL, clamp=False)
@@ -149,20 +141,20 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
     sag = g.math("MULTIPLY", g.math("ADD", g.math("MULTIPLY", swell, swelling),
                                     g.math("MULTIPLY", spring, g.math("SUBTRACT", 1.0, swelling))), SAG)
 
-    scale = _named(g, "leaf_scale")
-    leaves = _instance(g, points, shapes_coll, _named(g, "variant", "INT"),
-                       _named(g, "leaf_rotation", "FLOAT_VECTOR"), scale)
+    scale = g.named("leaf_scale")
+    leaves = _instance(g, points, shapes_coll, g.named("variant", "INT"),
+                       g.named("leaf_rotation", "FLOAT_VECTOR"), scale)
     bend = g.node("GeometryNodeRotateInstances", {"Instances": leaves, "Local Space": True,
                                                  "Rotation": g.combine(g.math("MULTIPLY", sag, -1.0), 0.0, 0.0)})
 
     # Drops: swell at the tip (hanging lower as the leaf sags), then fall under gravity until they land.
     fall = g.math("MULTIPLY", g.math("MULTIPLY", tau, tau), 0.5 * core_leaves.GRAVITY)
     falling = g.math("MULTIPLY", g.math("SUBTRACT", 1.0, swelling),
-                     g.math("LESS_THAN", fall, _named(g, "fall_height")))
+                     g.math("LESS_THAN", fall, g.named("fall_height")))
     visible = g.math("MAXIMUM", g.math("MULTIPLY", swelling, g.math("GREATER_THAN", swell, 0.02)), falling)
     drop_z = g.math("ADD", g.math("MULTIPLY", fall, g.math("SUBTRACT", 1.0, swelling)),
                     g.math("MULTIPLY", g.math("MULTIPLY", scale, g.math("SINE", sag)), 0.9))
-    pos = g.vmath("SUBTRACT", _named(g, "tip", "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
+    pos = g.vmath("SUBTRACT", g.named("tip", "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
     moved = g.node("GeometryNodeSetPosition", {"Geometry": points, "Position": pos})
     kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": moved.outputs["Geometry"],
                                                  "Selection": g.math("LESS_THAN", visible, 0.5)}, domain="POINT")
@@ -184,8 +176,8 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
 
 def fallen_group(owner: Owner, shapes_coll):
     g, gin, gout = geometry_group(owner, "sanctuary_fallen_leaves", [])
-    inst = _instance(g, gin.outputs["Geometry"], shapes_coll, _named(g, "variant", "INT"),
-                     _named(g, "leaf_rotation", "FLOAT_VECTOR"), _named(g, "leaf_scale"))
+    inst = _instance(g, gin.outputs["Geometry"], shapes_coll, g.named("variant", "INT"),
+                     g.named("leaf_rotation", "FLOAT_VECTOR"), g.named("leaf_scale"))
     g.link(inst, gout.inputs["Geometry"])
     return g.tree
 

@@ -14,6 +14,7 @@ from ..core import frost as core_frost
 from ..core import timeline as tl
 from . import compat
 from .datablocks import Owner
+from .materials import principled
 from .meshes import mesh_from_polygons, point_cloud
 from .nodes import Graph, geometry_group, modifier_input_id
 
@@ -69,10 +70,7 @@ def overlay(material, group, heart_base, color, strength=1.0) -> None:
 
 
 def crystal_material(owner: Owner, color) -> object:
-    mat = owner.new("materials", "frost_crystal")
-    compat.set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    mat, g, bsdf = principled(owner, "frost_crystal")
     bsdf.inputs["Base Color"].default_value = (*color, 1.0)
     bsdf.inputs["Roughness"].default_value = 0.06
     bsdf.inputs["Transmission Weight"].default_value = 0.7
@@ -85,9 +83,7 @@ def crystal_material(owner: Owner, color) -> object:
 
 def build_crystals(owner: Owner, cfg: dict, sites: core_frost.FrostSites, frames, coverage, material):
     """Crystal points + the geometry nodes that grow them behind the front."""
-    shapes = owner.child_collection("frost_shapes")
-    shapes.hide_render = True
-    shapes.hide_viewport = True
+    shapes = owner.child_collection("frost_shapes", hidden=True)
     for name, (v, c, s) in (("frost_needle", core_frost.needle_shape()),
                             ("frost_dendrite", core_frost.dendrite_shape())):
         mesh = mesh_from_polygons(owner, name, v, c, s, smooth=False)
@@ -115,32 +111,27 @@ def crystals_group(owner: Owner, shapes, reach: float):
     g, gin, gout = geometry_group(owner, "sanctuary_frost_crystals",
                                   [("Coverage", "NodeSocketFloat"), ("Seconds", "NodeSocketFloat")])
 
-    def named(name, data_type="FLOAT"):
-        n = g.node("GeometryNodeInputNamedAttribute", data_type=data_type)
-        n.inputs["Name"].default_value = name
-        return n.outputs["Attribute"]
-
     coverage = gin.outputs["Coverage"]
     front = g.math("MULTIPLY", coverage, reach)
-    behind = g.math("SUBTRACT", front, named("frost_distance"))  # > 0: the front has passed this site
+    behind = g.math("SUBTRACT", front, g.named("frost_distance"))  # > 0: the front has passed this site
     points = g.node("GeometryNodeDeleteGeometry", {"Geometry": gin.outputs["Geometry"],
                                                    "Selection": g.math("LESS_THAN", behind, 0.0)}, domain="POINT")
     # At the front a crystal glints, twinkling on its own phase.
     near_front = g.map_range(behind, 0.0, 0.2, 1.0, 0.0)
     twinkle = g.math("MAXIMUM", g.math("SINE", g.math("MULTIPLY", g.math("ADD", gin.outputs["Seconds"],
-                                                                       g.math("MULTIPLY", named("glint_phase"), 7.0)),
+                                                                       g.math("MULTIPLY", g.named("glint_phase"), 7.0)),
                                                          17.0)), 0.0)
     glint = g.node("GeometryNodeStoreNamedAttribute", {"Geometry": points.outputs["Geometry"], "Name": "glint",
                                                        "Value": g.math("MULTIPLY", near_front, twinkle)},
                    data_type="FLOAT", domain="POINT")
     grow = g.map_range(behind, 0.0, core_frost.FRONT_WIDTH, 0.15, 1.0)
-    size = g.math("MULTIPLY", g.math("MULTIPLY", named("crystal_scale"), grow),
+    size = g.math("MULTIPLY", g.math("MULTIPLY", g.named("crystal_scale"), grow),
                   g.math("ADD", 0.5, g.math("MULTIPLY", coverage, 1.0)))
     info = g.node("GeometryNodeCollectionInfo", {"Collection": shapes, "Separate Children": True,
                                                  "Reset Children": True})
     inst = g.node("GeometryNodeInstanceOnPoints", {
         "Points": glint.outputs["Geometry"], "Instance": info.outputs["Instances"], "Pick Instance": True,
-        "Instance Index": named("kind", "INT"), "Rotation": named("crystal_rotation", "FLOAT_VECTOR"),
+        "Instance Index": g.named("kind", "INT"), "Rotation": g.named("crystal_rotation", "FLOAT_VECTOR"),
         "Scale": size})
     g.link(inst.outputs["Instances"], gout.inputs["Geometry"])
     return g.tree

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..core.ground import ground_mesh
-from .compat import set_material_nodes
 from .datablocks import Owner
+from .materials import principled
 from .meshes import mesh_from_arrays
 
 
@@ -16,10 +16,8 @@ def build_ground(cfg: dict, owner: Owner) -> list:
 
 def floor_material(cfg: dict, owner: Owner):
     """Dark and damp: low roughness patches catch the sun's shifting colours."""
-    mat = owner.new("materials", "forest_floor")
-    set_material_nodes(mat)
+    mat, _, bsdf = principled(owner, "forest_floor")
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    bsdf = nodes["Principled BSDF"]
     bsdf.inputs["Base Color"].default_value = (*cfg["ground"]["color"], 1.0)
     # Wet patches: noise drives roughness between damp sheen and soft soil.
     noise = nodes.new("ShaderNodeTexNoise")

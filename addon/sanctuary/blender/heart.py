@@ -12,8 +12,8 @@ import numpy as np
 from ..core import heart as core_heart
 from . import compat
 from .datablocks import Owner
+from .materials import principled
 from .meshes import mesh_from_polygons
-from .nodes import Graph
 
 GOLD = (1.00, 0.62, 0.22, 1.0)
 PALE = (0.5, 0.66, 1.0, 1.0)  # what a cold heart fades to
@@ -65,10 +65,7 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
 def heart_material(owner: Owner, h: dict, frost_group):
     """Spun moonlight and solidified dawn: a translucent, glowing body, moon-blue at its core,
     rose-gold at its rim, threaded with fine bright filaments; rimed with frost when cold."""
-    mat = owner.new("materials", "heart")
-    compat.set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    mat, g, bsdf = principled(owner, "heart")
     warmth = g.node("ShaderNodeValue", label="warmth (0 cold .. 1 warm)")
     warmth.name = "warmth"
     w = warmth.outputs[0]

@@ -13,7 +13,8 @@ EMERALD = (0.02, 0.45, 0.18, 1.0)
 SAPPHIRE = (0.04, 0.12, 0.60, 1.0)
 
 
-def _principled(owner: Owner, name: str):
+def principled(owner: Owner, name: str):
+    """A new owned material with its Principled BSDF, and a Graph to build on it."""
     mat = owner.new("materials", name)
     set_material_nodes(mat)
     return mat, Graph(mat.node_tree), mat.node_tree.nodes["Principled BSDF"]
@@ -21,7 +22,7 @@ def _principled(owner: Owner, name: str):
 
 def mercury(owner: Owner, leaves: dict):
     """Liquid mercury: a near-mirror metal whose thin film throws shifting colours."""
-    mat, g, bsdf = _principled(owner, "mercury")
+    mat, g, bsdf = principled(owner, "mercury")
     bsdf.inputs["Base Color"].default_value = (*leaves["color"], 1.0)
     bsdf.inputs["Metallic"].default_value = 1.0
     bsdf.inputs["Roughness"].default_value = leaves["roughness"]
@@ -37,7 +38,7 @@ def mercury(owner: Owner, leaves: dict):
 
 def bark(owner: Owner):
     """Dark violet-grey bark, ridged along the trunk, with silver runnels where mercury has run."""
-    mat, g, bsdf = _principled(owner, "bark")
+    mat, g, bsdf = principled(owner, "bark")
     coords = g.node("ShaderNodeTexCoord")
     stretch = g.node("ShaderNodeMapping", {"Scale": (7.0, 7.0, 0.8)})
     g.link(coords.outputs["Object"], stretch.inputs["Vector"])
@@ -58,7 +59,7 @@ def bark(owner: Owner):
 
 def fallen_leaf(owner: Owner):
     """Emerald or sapphire (per instance attribute), glassy and faintly iridescent."""
-    mat, g, bsdf = _principled(owner, "fallen_leaf")
+    mat, g, bsdf = principled(owner, "fallen_leaf")
     attr = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name="sapphire")
     g.link(g.mix_color(attr.outputs["Fac"], EMERALD, SAPPHIRE), bsdf.inputs["Base Color"])
     bsdf.inputs["Metallic"].default_value = 0.55

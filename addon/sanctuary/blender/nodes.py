@@ -66,6 +66,12 @@ class Graph:
             self.set(n.inputs[i], v)
         return n.outputs[0]
 
+    def named(self, name: str, data_type: str = "FLOAT"):
+        """A geometry-nodes Named Attribute input."""
+        n = self.node("GeometryNodeInputNamedAttribute", data_type=data_type)
+        n.inputs["Name"].default_value = name
+        return n.outputs["Attribute"]
+
     def mix_color(self, factor, a, b):
         """ShaderNodeMix in RGBA mode; its sockets share names, so go by identifier."""
         n = self.node("ShaderNodeMix", data_type="RGBA")

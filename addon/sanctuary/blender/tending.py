@@ -13,7 +13,7 @@ from ..core.patterns import LEAF_SIZE, glide
 from ..core.shots import landmarks
 from . import compat
 from .datablocks import Owner
-from .materials import EMERALD, SAPPHIRE
+from .materials import EMERALD, SAPPHIRE, principled
 from .meshes import mesh_from_arrays
 from .nodes import Graph
 
@@ -41,10 +41,7 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
     """Emerald and sapphire leaves lift from the floor, glide in and settle into the pattern;
     a warm glow rises in them as the heart warms."""
     coll = owner.child_collection("gathered_leaves")
-    mat = owner.new("materials", "gathered_leaf")
-    compat.set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    mat, g, bsdf = principled(owner, "gathered_leaf")
     info = g.node("ShaderNodeObjectInfo")
     g.link(info.outputs["Color"], bsdf.inputs["Base Color"])
     bsdf.inputs["Metallic"].default_value = 0.5
@@ -86,10 +83,7 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
 
 def water_material(owner: Owner, fps: int, last_frame: int):
     """Iridescent water: clear, glassy, a thin film whose colours flow along with the water."""
-    mat = owner.new("materials", "iridescent_water")
-    compat.set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    mat, g, bsdf = principled(owner, "iridescent_water")
     bsdf.inputs["Base Color"].default_value = (0.62, 0.78, 0.95, 1.0)
     bsdf.inputs["Roughness"].default_value = 0.03
     bsdf.inputs["Transmission Weight"].default_value = 0.9

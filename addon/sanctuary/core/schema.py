@@ -209,7 +209,8 @@ class Variant(Spec):
         if not isinstance(value, dict):
             raise self.fail(value, path, source)
         if self.tag not in value:
-            raise ConfigError(source, join(path, self.tag), f"missing key; expected one of {', '.join(map(repr, self.kinds))}")
+            raise ConfigError(source, join(path, self.tag),
+                              f"missing key; expected one of {', '.join(map(repr, self.kinds))}")
         kind = Str(choices=tuple(self.kinds)).check(value[self.tag], join(path, self.tag), source)
         fields = {self.tag: Str(choices=tuple(self.kinds)), **self.common, **self.kinds[kind]}
         # An item of a list is always complete: lists replace, never merge.

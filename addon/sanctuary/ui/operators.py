@@ -9,16 +9,20 @@ from ..core.errors import ConfigError
 from .properties import user_preset_dirs
 
 
-class SANCTUARY_OT_build(bpy.types.Operator):
+class SceneOperator:
+    """Operators that need the scene's Sanctuary settings."""
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and hasattr(context.scene, "sanctuary")
+
+
+class SANCTUARY_OT_build(SceneOperator, bpy.types.Operator):
     """Build (or rebuild) the Sanctuary scene from the chosen preset and seed"""
 
     bl_idname = "sanctuary.build"
     bl_label = "Build Sanctuary"
     bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return context.scene is not None and hasattr(context.scene, "sanctuary")
 
     def execute(self, context):
         settings = context.scene.sanctuary
@@ -36,16 +40,12 @@ class SANCTUARY_OT_build(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SANCTUARY_OT_random_seed(bpy.types.Operator):
+class SANCTUARY_OT_random_seed(SceneOperator, bpy.types.Operator):
     """Roll a new seed (a different forest, the same story)"""
 
     bl_idname = "sanctuary.random_seed"
     bl_label = "Random Seed"
     bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return context.scene is not None and hasattr(context.scene, "sanctuary")
 
     def execute(self, context):
         settings = context.scene.sanctuary
