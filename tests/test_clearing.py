@@ -39,6 +39,16 @@ def test_pedestal_size_and_seed(cfg):
     assert np.abs(plain.vertices - v).max() > 0.01  # weathering really cuts into the stone
 
 
+def test_roots_come_from_under_the_stone_and_go_back_into_the_ground(cfg):
+    verts, corners, sizes = pedestal.pedestal_roots(cfg)
+    _, counts = edges_of(corners, sizes)
+    assert counts.max() == 2
+    boundary = np.unique(np.array([e for e, c in zip(*edges_of(corners, sizes)) if c == 1]))
+    # The only open rings are the roots' first rings, hidden under the pedestal.
+    assert (np.hypot(verts[boundary, 0], verts[boundary, 1]) < cfg["pedestal"]["width"] / 2).all()
+    assert verts[:, 2].min() < -0.05 and np.hypot(verts[:, 0], verts[:, 1]).max() > 1.0
+
+
 def test_frost_grows_with_coverage_and_is_none_at_zero(cfg):
     shape = pedestal.pedestal_mesh(cfg)
     verts = shape.vertices.astype(float) + [0, 0, cfg["clearing"]["rise"]]

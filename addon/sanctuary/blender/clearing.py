@@ -5,7 +5,7 @@ import numpy as np
 
 from ..core import frost as core_frost
 from ..core.ground import height
-from ..core.pedestal import PedestalMesh, pedestal_mesh
+from ..core.pedestal import PedestalMesh, pedestal_mesh, pedestal_roots
 from ..core.shots import landmarks, plan_shots
 from . import frost
 from .datablocks import Owner
@@ -52,7 +52,22 @@ def build_pedestal(cfg: dict, owner: Owner) -> tuple[object, PedestalMesh]:
     mesh.materials.append(stone(owner, cfg["pedestal"]))
     obj = owner.object("pedestal", mesh)
     obj.location = (0.0, 0.0, cfg["clearing"]["rise"])
+    verts, corners, sizes = pedestal_roots(cfg)
+    roots = mesh_from_polygons(owner, "pedestal_roots", verts, corners, sizes)
+    roots.materials.append(mossy_root(owner))
+    owner.object("pedestal_roots", roots).location = obj.location
     return obj, shape
+
+
+def mossy_root(owner: Owner):
+    """Dark old wood furred green with moss on its upper side."""
+    mat, g, bsdf = principled(owner, "mossy_root")
+    up = g.vmath("DOT_PRODUCT", g.node("ShaderNodeNewGeometry").outputs["Normal"], (0.0, 0.0, 1.0))
+    moss = g.map_range(up, 0.1, 0.7, 0.0, 1.0)
+    g.link(g.mix_color(moss, (0.045, 0.032, 0.025, 1.0), (0.09, 0.16, 0.05, 1.0)), bsdf.inputs["Base Color"])
+    bsdf.inputs["Roughness"].default_value = 0.8
+    bsdf.inputs["Sheen Weight"].default_value = 0.6
+    return mat
 
 
 def stone(owner: Owner, p: dict):

@@ -110,3 +110,31 @@ def pedestal_mesh(cfg: dict) -> PedestalMesh:
     corners = np.concatenate([quads.ravel(), top.ravel(), bottom.ravel()]).astype(np.int32)
     sizes = np.concatenate([np.full(len(quads), 4), np.full(2 * AROUND, 3)]).astype(np.int32)
     return PedestalMesh(verts.astype(np.float32), corners, sizes, float(z[-1]))
+
+
+def pedestal_roots(cfg: dict, count: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Old roots crawling out from under the pedestal's base and back into the ground.
+
+    Returns a closed tube mesh (vertices, corners, sizes) relative to the pedestal's base centre.
+    """
+    from .trees import join_tubes, tube_mesh
+
+    rng = stream(cfg["seed"], "pedestal_roots")
+    half = cfg["pedestal"]["width"] / 2
+    k = 9
+    u = np.linspace(0.0, 1.0, k)
+    parts, offset = [], 0
+    angles = np.linspace(0, 2 * np.pi, count, endpoint=False) + rng.uniform(0, 2 * np.pi)
+    for a in angles + rng.normal(0.0, 0.25, count):
+        length = rng.uniform(0.8, 1.7)
+        bend = rng.normal(0.0, 0.5)
+        r = half * 0.8 + length * u
+        ang = a + bend * u**2
+        # Up out of the soil beside the stone, along the surface, and down again at the end.
+        z = 0.02 + 0.05 * np.sin(np.pi * np.clip(u * 1.3, 0, 1)) - 0.12 * u**3
+        pos = np.stack([r * np.cos(ang), r * np.sin(ang), z], -1)[None]
+        radius = (0.055 * (1.0 - 0.8 * u) * rng.uniform(0.7, 1.2))[None]
+        part = tube_mesh(pos, radius, 6, offset)
+        parts.append(part)
+        offset += len(part[0])
+    return join_tubes(parts)

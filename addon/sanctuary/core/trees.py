@@ -178,46 +178,59 @@ def _frames(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t, n, np.cross(t, n)
 
 
+def tube_mesh(pos: np.ndarray, radius: np.ndarray, sides: int, offset: int = 0):
+    """Tubes along B polylines (B, k, 3) with ring radii (B, k) or (B, k, sides), tips capped.
+
+    Returns (vertices, quads (Q, 4), tip triangles (T, 3)); indices start at `offset`.
+    """
+    b, k = pos.shape[:2]
+    t, n, bn = _frames(pos)
+    theta = np.linspace(0.0, 2 * np.pi, sides, endpoint=False)
+    r = radius if radius.ndim == 3 else radius[:, :, None]
+    ring = (np.cos(theta)[None, None, :, None] * n[:, :, None, :] +
+            np.sin(theta)[None, None, :, None] * bn[:, :, None, :])
+    v = pos[:, :, None, :] + r[..., None] * ring  # (B, k, sides, 3)
+    tip = pos[:, -1] + t[:, -1] * r[:, -1].mean(axis=-1, keepdims=True) * 0.8  # a rounded point past the end
+    # Quads between rings: vertex (b, s, j) -> offset + (b * k + s) * sides + j.
+    bi, si, ji = np.meshgrid(np.arange(b), np.arange(k - 1), np.arange(sides), indexing="ij")
+    a = offset + (bi * k + si) * sides + ji
+    a_next = offset + (bi * k + si) * sides + (ji + 1) % sides
+    quads = np.stack([a, a_next, a_next + sides, a + sides], axis=-1).reshape(-1, 4)
+    tip_index = offset + b * k * sides + np.arange(b)
+    last = offset + (np.arange(b)[:, None] * k + (k - 1)) * sides
+    j = np.arange(sides)[None, :]
+    tris = np.stack([last + j, last + (j + 1) % sides, np.repeat(tip_index[:, None], sides, 1)], -1).reshape(-1, 3)
+    return np.concatenate([v.reshape(-1, 3), tip]), quads, tris
+
+
+def join_tubes(parts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vertices, corners, sizes) of several tube_mesh results built with running offsets."""
+    verts = np.concatenate([p[0] for p in parts]).astype(np.float32)
+    corners = np.concatenate([np.concatenate([p[1].ravel(), p[2].ravel()]) for p in parts]).astype(np.int32)
+    sizes = np.concatenate([np.concatenate([np.full(len(p[1]), 4), np.full(len(p[2]), 3)]) for p in parts])
+    return verts, corners, sizes.astype(np.int32)
+
+
 def bark_mesh(tree: Tree, seed: int, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Closed bark: a tube per branch (its base buried in its parent), tips capped.
 
     Returns vertices (V, 3) float32, face corner indices (C,) int32 and face sizes (F,) int32.
     """
     rng = stream(seed, "bark", index)
-    verts, corners, sizes = [], [], []
-    offset = 0
+    parts, offset = [], 0
     for li, lv in enumerate(tree.levels):
         sides = SIDES[min(li, len(SIDES) - 1)]
-        b, k = lv.pos.shape[:2]
-        t, n, bn = _frames(lv.pos)
-        theta = np.linspace(0.0, 2 * np.pi, sides, endpoint=False)
-        r = lv.radius[:, :, None]
+        r = lv.radius
         if li == 0:  # root flare and buttresses, fading out about a metre up
-            h = lv.pos[:, :, 2:3] - tree.base[2]
-            flare = 1.0 + 0.9 * np.exp(-np.maximum(h, 0.0) / 0.45)
-            ridges = 1.0 + 0.45 * np.exp(-np.maximum(h, 0.0) / 0.5) * \
-                np.maximum(np.cos(5 * theta + rng.uniform(0, 2 * np.pi)), 0.0) ** 2
-            r = r * flare * ridges
-        ring = (np.cos(theta)[None, None, :, None] * n[:, :, None, :] +
-                np.sin(theta)[None, None, :, None] * bn[:, :, None, :])
-        v = lv.pos[:, :, None, :] + r[..., None] * ring  # (B, k, sides, 3)
-        tip = lv.pos[:, -1] + t[:, -1] * lv.radius[:, -1:] * 0.8  # a rounded point past the last ring
-        verts.append(v.reshape(-1, 3))
-        verts.append(tip)
-        # Quads between rings: vertex (b, s, j) -> offset + (b * k + s) * sides + j.
-        bi, si, ji = np.meshgrid(np.arange(b), np.arange(k - 1), np.arange(sides), indexing="ij")
-        a = offset + (bi * k + si) * sides + ji
-        a_next = offset + (bi * k + si) * sides + (ji + 1) % sides
-        quads = np.stack([a, a_next, a_next + sides, a + sides], axis=-1).reshape(-1, 4)
-        tip_index = offset + b * k * sides + np.arange(b)
-        last = offset + (np.arange(b)[:, None] * k + (k - 1)) * sides
-        j = np.arange(sides)[None, :]
-        tris = np.stack([last + j, last + (j + 1) % sides, np.repeat(tip_index[:, None], sides, 1)], -1)
-        corners += [quads.ravel(), tris.reshape(-1)]
-        sizes += [np.full(len(quads), 4), np.full(b * sides, 3)]
-        offset += b * k * sides + b
-    return (np.concatenate(verts).astype(np.float32), np.concatenate(corners).astype(np.int32),
-            np.concatenate(sizes).astype(np.int32))
+            theta = np.linspace(0.0, 2 * np.pi, sides, endpoint=False)
+            h = np.maximum(lv.pos[:, :, 2:3] - tree.base[2], 0.0)
+            flare = 1.0 + 0.9 * np.exp(-h / 0.45)
+            ridges = 1.0 + 0.45 * np.exp(-h / 0.5) * np.maximum(np.cos(5 * theta + rng.uniform(0, 2 * np.pi)), 0) ** 2
+            r = r[:, :, None] * flare * ridges
+        part = tube_mesh(lv.pos, r, sides, offset)
+        parts.append(part)
+        offset += len(part[0])
+    return join_tubes(parts)
 
 
 # --- leaf anchors -------------------------------------------------------------------------
