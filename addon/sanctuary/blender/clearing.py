@@ -75,7 +75,7 @@ def stone(owner: Owner, p: dict):
     mat, g, bsdf = principled(owner, "pedestal_stone")
     geo = g.node("ShaderNodeNewGeometry")
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
-    grain = g.node("ShaderNodeTexNoise", {"Scale": 18.0, "Detail": 6.0, "Roughness": 0.65})
+    grain = g.node("ShaderNodeTexNoise", {"Scale": 18.0, "Detail": 4.0, "Roughness": 0.65})
     g.link(coords, grain.inputs["Vector"])
     patches = g.node("ShaderNodeTexNoise", {"Scale": 4.5, "Detail": 3.0})
     g.link(coords, patches.inputs["Vector"])

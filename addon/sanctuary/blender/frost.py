@@ -44,7 +44,7 @@ def frost_mask(g: Graph, group, heart_base) -> object:
     front = node.outputs["Front"]
     edge = g.math("SUBTRACT", front, 0.25)
     # A rough edge: noise pushes the front in and out so it creeps rather than draws a circle.
-    noise = g.node("ShaderNodeTexNoise", {"Scale": 6.0, "Detail": 4.0})
+    noise = g.node("ShaderNodeTexNoise", {"Scale": 6.0, "Detail": 2.0})
     g.link(pos, noise.inputs["Vector"])
     dist = g.math("ADD", dist, g.math("MULTIPLY", g.math("SUBTRACT", noise.outputs["Fac"], 0.5), 0.35))
     return g.map_range(dist, edge, front, 1.0, 0.0)

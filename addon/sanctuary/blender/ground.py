@@ -22,7 +22,7 @@ def floor_material(cfg: dict, owner: Owner):
     # Wet patches: noise drives roughness between damp sheen and soft soil.
     noise = nodes.new("ShaderNodeTexNoise")
     noise.inputs["Scale"].default_value = 0.35
-    noise.inputs["Detail"].default_value = 6.0
+    noise.inputs["Detail"].default_value = 2.0
     ramp = nodes.new("ShaderNodeMapRange")
     ramp.inputs["From Min"].default_value = 0.4
     ramp.inputs["From Max"].default_value = 0.65

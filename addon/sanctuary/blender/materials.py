@@ -42,11 +42,11 @@ def bark(owner: Owner):
     coords = g.node("ShaderNodeTexCoord")
     stretch = g.node("ShaderNodeMapping", {"Scale": (7.0, 7.0, 0.8)})
     g.link(coords.outputs["Object"], stretch.inputs["Vector"])
-    ridges = g.node("ShaderNodeTexNoise", {"Scale": 3.0, "Detail": 8.0, "Roughness": 0.6})
+    ridges = g.node("ShaderNodeTexNoise", {"Scale": 3.0, "Detail": 3.0, "Roughness": 0.6})  # octaves cost render time
     g.link(stretch.outputs["Vector"], ridges.inputs["Vector"])
     g.link(g.mix_color(ridges.outputs["Fac"], (0.03, 0.026, 0.038, 1.0), (0.13, 0.12, 0.14, 1.0)),
            bsdf.inputs["Base Color"])
-    runnels = g.node("ShaderNodeTexNoise", {"Scale": 1.4, "Detail": 3.0})
+    runnels = g.node("ShaderNodeTexNoise", {"Scale": 1.4, "Detail": 1.0})
     g.link(stretch.outputs["Vector"], runnels.inputs["Vector"])
     silver = g.map_range(runnels.outputs["Fac"], 0.6, 0.68, 0.0, 0.85)
     g.link(silver, bsdf.inputs["Metallic"])
