@@ -29,7 +29,7 @@ The starting warmth is the preset's `heart.warmth`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,7 +62,6 @@ class Response:
     care: np.ndarray
     drain: np.ndarray
     tending: np.ndarray
-    events: list[dict] = field(default_factory=list)
 
 
 def act_activity(cfg: dict, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
