@@ -95,3 +95,15 @@ def test_unwritable_output(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert "--out: cannot create" in proc.stderr.strip().splitlines()[-1]
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
+
+
+def test_export_usd_carries_the_scene_but_not_the_instancers(tmp_path):
+    Usd = pytest.importorskip("pxr.Usd")
+    out = tmp_path / "scene.usda"
+    code, info, stderr = run_json("export", "--preset", "sketch", "--frames", "1-6", "--out", str(out))
+    assert code == 0, stderr
+    stage = Usd.Stage.Open(str(out))
+    names = {p.GetName() for p in stage.Traverse()}
+    assert {"heart", "pedestal", "moat"} <= names
+    assert not names & {"mercury_leaves", "fallen_leaves", "frost_crystals"}
+    assert [p.name for p in tmp_path.iterdir()] == ["scene.usda"]

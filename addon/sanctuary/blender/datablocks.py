@@ -11,6 +11,7 @@ import uuid
 import bpy
 
 TOKEN = "sanctuary_build"  # on every ID a build creates
+INSTANCER = "sanctuary_instancer"  # on point clouds that geometry nodes turn into thousands of instances
 ROOT = "sanctuary_root"  # on the build's own collection
 
 # Where a build may create data; each is swept on rebuild and on failure.

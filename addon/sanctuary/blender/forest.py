@@ -20,7 +20,7 @@ from ..core.placement import place_trees
 from ..core.shots import camera_corridors
 from . import materials
 from .compat import fcurves
-from .datablocks import Owner
+from .datablocks import INSTANCER, Owner
 from .meshes import mesh_from_polygons, point_cloud
 from .nodes import geometry_group, modifier_input_id
 
@@ -94,6 +94,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
             "leaf_rotation": rot, "leaf_scale": scale, "variant": variant,
             "drip_period": cycles.period, "drip_phase": cycles.phase, "tip": tips, "fall_height": fall_h})
         leaf_obj = owner.object("mercury_leaves", cloud)
+        leaf_obj[INSTANCER] = True
         group = leaves_group(owner, leaf_coll, drop_obj)
         mod = leaf_obj.modifiers.new("mercury_leaves", "NODES")
         mod.node_group = group
@@ -106,6 +107,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
             "leaf_rotation": fallen.rotation, "leaf_scale": fallen.scale, "variant": fallen.variant.astype(np.int32),
             "sapphire": fallen.sapphire})
         fallen_obj = owner.object("fallen_leaves", cloud)
+        fallen_obj[INSTANCER] = True
         mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..core import frost as core_frost
 from ..core import timeline as tl
 from . import compat
-from .datablocks import Owner
+from .datablocks import INSTANCER, Owner
 from .materials import principled
 from .meshes import mesh_from_polygons, point_cloud
 from .nodes import Graph, geometry_group, modifier_input_id
@@ -93,6 +93,7 @@ def build_crystals(owner: Owner, cfg: dict, sites: core_frost.FrostSites, frames
         "frost_distance": sites.distance, "crystal_rotation": sites.rotation, "crystal_scale": sites.scale,
         "kind": sites.kind, "glint_phase": sites.phase})
     obj = owner.object("frost_crystals", cloud)
+    obj[INSTANCER] = True
     group = crystals_group(owner, shapes, cfg["frost"]["reach"])
     mod = obj.modifiers.new("frost_crystals", "NODES")
     mod.node_group = group
