@@ -60,7 +60,7 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
         response = timer("response", respond, cfg)
         (floor,) = timer("ground", build_ground, cfg, owner)
         forest = timer("forest", build_forest, cfg, owner, plans)
-        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response)
+        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
         acts = timer("schedule", schedule, cfg, forest.tree_xy)
         timer("tending", build_tending, cfg, owner, acts, response, forest.fallen_mesh)
         _, world = timer("sky", build_sky, cfg, owner, response)

@@ -1,6 +1,7 @@
 """One camera per shot, keyed along its path; markers switch between them."""
 from __future__ import annotations
 
+from ..core import timeline as tl
 from ..core.shots import ShotPlan
 from .datablocks import Owner
 
@@ -21,7 +22,7 @@ def build_cameras(plans: list[ShotPlan], owner: Owner, fps: int) -> list:
         cam = owner.object(f"shot_{plan.name}", data, coll)
         cam.rotation_mode = "XYZ"
         for key in plan.keys:
-            frame = 1 + key.seconds * fps
+            frame = float(tl.frame_at(key.seconds, fps))
             cam.location = key.location
             cam.rotation_euler = key.rotation
             data.dof.focus_distance = key.focus_distance

@@ -6,39 +6,36 @@ import numpy as np
 from ..core import frost as core_frost
 from ..core.ground import height
 from ..core.pedestal import PedestalMesh, pedestal_mesh, pedestal_roots
-from ..core.shots import landmarks, plan_shots
+from ..core.shots import landmarks
 from . import frost
 from .datablocks import Owner
 from .heart import build_heart
 from .materials import principled
 from .meshes import mesh_from_polygons
-from .nodes import Graph
 
 LICHEN = (0.30, 0.36, 0.20, 1.0)
 
 
-def build_clearing(cfg: dict, owner: Owner, floor_material, response) -> dict:
+def build_clearing(cfg: dict, owner: Owner, floor_material, response, plans) -> None:
     """Pedestal, heart and frost, all driven by the heart's channels (from the tending's response)."""
     frames, seconds, channels = response.frames, response.seconds, response.channels
     pedestal, shape = build_pedestal(cfg, owner)
     heart_pos = landmarks(cfg)["heart"]
     heart_base = heart_pos - np.array([0.0, 0.0, cfg["heart"]["size"] / 2])
     group = frost.front_group(owner, cfg, frames, channels["frost"])
-    heart, light = build_heart(cfg, owner, heart_pos, frames, seconds, channels, group, close_up_facing(cfg))
+    build_heart(cfg, owner, heart_pos, frames, seconds, channels, group, close_up_facing(plans))
     for mat in (pedestal.data.materials[0], floor_material):
         frost.overlay(mat, group, heart_base, cfg["frost"]["color"])
     world_verts = shape.vertices.astype(np.float64) + np.array(pedestal.location)
     sites = core_frost.frost_sites(cfg, world_verts, shape.corners, shape.sizes, heart_base,
                                    lambda x, y: height(x, y, cfg))
-    crystals = frost.build_crystals(owner, cfg, sites, frames, channels["frost"],
-                                    frost.crystal_material(owner, cfg["frost"]["color"]))
-    return {"pedestal": pedestal, "heart": heart, "heart_light": light, "frost": crystals,
-            "frost_sites": sites, "channels": channels}
+    frost.build_crystals(owner, cfg, sites, frames, channels["frost"],
+                         frost.crystal_material(owner, cfg["frost"]["color"]))
 
 
-def close_up_facing(cfg: dict) -> tuple[float, float]:
+def close_up_facing(plans) -> tuple[float, float]:
     """(time, yaw) of the first close-up of the heart: the heart turns its face to it then."""
-    for plan in plan_shots(cfg):
+    for plan in plans:
         if plan.subject == "heart" and plan.move == "close_up":
             mid = plan.keys[len(plan.keys) // 2]
             x, y = mid.location[0], mid.location[1]
@@ -90,16 +87,10 @@ def stone(owner: Owner, p: dict):
     # Crevices: Cycles' pointiness is low in concave places; darken them.
     crevice = g.map_range(geo.outputs["Pointiness"], 0.44, 0.5, 0.45, 1.0)
     g.link(g.mix_color(crevice, (0.0, 0.0, 0.0, 1.0), col), bsdf.inputs["Base Color"])
-    damp = g.map_range(coords_z(g, coords), 0.0, 0.35, 0.25, 0.75)
+    damp = g.map_range(g.component(coords, "Z"), 0.0, 0.35, 0.25, 0.75)
     g.link(damp, bsdf.inputs["Roughness"])
     bump = g.node("ShaderNodeBump", {"Strength": 0.35, "Distance": 0.01})
     g.link(grain.outputs["Fac"], bump.inputs["Height"])
     g.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
     return mat
-
-
-def coords_z(g: Graph, vector):
-    sep = g.node("ShaderNodeSeparateXYZ")
-    g.link(vector, sep.inputs["Vector"])
-    return sep.outputs["Z"]
 

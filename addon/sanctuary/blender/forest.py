@@ -32,14 +32,7 @@ SPRING = (2.6, 9.0)  # damping (1/s) and angular frequency (rad/s) of the leaf s
 class ForestData:
     """What the forest stage made, for the stages and tools after it."""
 
-    tree_count: int
-    leaf_count: int
-    leaf_object: object
-    fallen_object: object
-    drips: core_leaves.DripCycle
-    tips: np.ndarray
-    fall_height: np.ndarray
-    tree_xy: np.ndarray
+    tree_xy: np.ndarray  # trunk positions: the streams start at their roots
     fallen_mesh: object  # a fallen-leaf shape, reused by the tending for gathered leaves
 
 
@@ -81,7 +74,6 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
     drop_mesh.materials.append(mercury)
     drop_obj = owner.object("mercury_drop", drop_mesh, shapes)
 
-    leaf_obj, cycles, tips, fall_h = None, None, np.zeros((0, 3)), np.zeros(0)
     if anchors:
         pos = np.concatenate([a.position for a in anchors])
         rot = np.concatenate([a.rotation for a in anchors])
@@ -101,7 +93,6 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         key_seconds(owner, leaf_obj, mod, group, cfg["timeline"])
 
     fallen = core_leaves.scatter_fallen(cfg, lambda x, y: height(x, y, cfg))
-    fallen_obj = None
     if len(fallen.position):
         cloud = point_cloud(owner, "fallen_leaves", fallen.position, {
             "leaf_rotation": fallen.rotation, "leaf_scale": fallen.scale, "variant": fallen.variant.astype(np.int32),
@@ -111,8 +102,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 
-    return ForestData(len(stand.xy), len(tips), leaf_obj, fallen_obj, cycles, tips, fall_h, stand.xy,
-                      fallen_meshes[0])
+    return ForestData(stand.xy, fallen_meshes[0])
 
 
 def _instance(g, points, shapes_coll, variant, rotation, scale):

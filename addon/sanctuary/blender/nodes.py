@@ -60,6 +60,12 @@ class Graph:
         out = "Value" if op in ("LENGTH", "DOT_PRODUCT", "DISTANCE") else "Vector"
         return n.outputs[out]
 
+    def component(self, vector, axis: str):
+        """One component ("X", "Y" or "Z") of a vector socket."""
+        sep = self.node("ShaderNodeSeparateXYZ")
+        self.set(sep.inputs["Vector"], vector)
+        return sep.outputs[axis]
+
     def combine(self, x=0.0, y=0.0, z=0.0):
         n = self.node("ShaderNodeCombineXYZ")
         for i, v in enumerate((x, y, z)):

@@ -25,7 +25,7 @@ def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
     seconds = np.arange(0.0, tl.film_seconds(timeline) + step, step)
     warm = tending.world_warmth(cfg, seconds, response.channels["warmth"])
     colors = core_sky.warmed(core_sky.sun_color(sky, seconds, cfg["seed"]), warm)
-    frames = 1 + seconds * fps
+    frames = tl.frame_at(seconds, fps)
 
     light = owner.new("lights", "kaleidoscopic_sun", "SUN")
     light.energy = sky["sun_strength"]
@@ -47,11 +47,9 @@ def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
     bg.inputs["Strength"].default_value = sky["sky_strength"]
     # Three bands by the view direction's height: the sun's hue at the horizon, a turned hue
     # above it, deep violet overhead. The two coloured bands are keyed with the sun.
-    coords = g.node("ShaderNodeTexCoord")
-    up = g.node("ShaderNodeSeparateXYZ")
-    g.link(coords.outputs["Generated"], up.inputs["Vector"])
-    low = g.map_range(up.outputs["Z"], -0.02, 0.3, 0.0, 1.0, smooth=True)
-    high = g.map_range(up.outputs["Z"], 0.25, 0.85, 0.0, 1.0, smooth=True)
+    up = g.component(g.node("ShaderNodeTexCoord").outputs["Generated"], "Z")
+    low = g.map_range(up, -0.02, 0.3, 0.0, 1.0, smooth=True)
+    high = g.map_range(up, 0.25, 0.85, 0.0, 1.0, smooth=True)
     bands = {}
     for name in ("horizon", "middle"):
         bands[name] = g.node("ShaderNodeRGB", label=name)

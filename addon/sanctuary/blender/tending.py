@@ -33,10 +33,6 @@ def build_tending(cfg: dict, owner: Owner, schedule: core_tending.Schedule, resp
     return made
 
 
-def _frames(seconds, fps):
-    return 1.0 + np.asarray(seconds) * fps
-
-
 def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
     """Emerald and sapphire leaves lift from the floor, glide in and settle into the pattern;
     a warm glow rises in them as the heart warms."""
@@ -67,7 +63,7 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
             tx, ty = gathering.target[i]
             ground = float(height(np.array([tx]), np.array([ty]), cfg)[0])
             times, pos = glide(gathering, i, ground)
-            frames = _frames(times, fps)
+            frames = tl.frame_at(times, fps)
             for axis in range(3):
                 compat.write_curve(obj, "location", frames, pos[:, axis], index=axis, linear=False)
             u = np.linspace(0.0, 1.0, len(times))
@@ -129,7 +125,7 @@ def _curve_object(owner, name, points, bevel, material, coll, cyclic=False):
 
 def _appear(curve, at: float, depth: float, fps: int) -> None:
     """No bevel (so nothing renders, even at a bevel factor of 0) until the water arrives."""
-    fc = compat.write_curve(curve, "bevel_depth", _frames([at - 0.05, at], fps), [0.0, depth])
+    fc = compat.write_curve(curve, "bevel_depth", tl.frame_at([at - 0.05, at], fps), [0.0, depth])
     for kp in fc.keyframe_points:
         kp.interpolation = "CONSTANT"
 
@@ -146,7 +142,7 @@ def water(cfg, owner, schedule, fps):
             # Grows from the root to the moat, eased.
             t = np.linspace(s.start[j], s.arrive[j], 8)
             u = np.linspace(0.0, 1.0, 8)
-            compat.write_curve(obj.data, "bevel_factor_end", _frames(t, fps), u * u * (3 - 2 * u))
+            compat.write_curve(obj.data, "bevel_factor_end", tl.frame_at(t, fps), u * u * (3 - 2 * u))
             _appear(obj.data, s.start[j], 0.045, fps)
             owner.tag(obj.data.animation_data.action)
             streams.append(obj)
@@ -160,7 +156,7 @@ def water(cfg, owner, schedule, fps):
     arrivals = np.sort(np.array(arrivals))
     fill_t = np.concatenate([[arrivals[0] - 0.01], arrivals + 1.2])
     fill = np.concatenate([[0.0], np.arange(1, len(arrivals) + 1) / len(arrivals)])
-    compat.write_curve(moat.data, "bevel_factor_end", _frames(fill_t, fps), fill, linear=False)
+    compat.write_curve(moat.data, "bevel_factor_end", tl.frame_at(fill_t, fps), fill, linear=False)
     _appear(moat.data, arrivals[0], 0.11, fps)
     owner.tag(moat.data.animation_data.action)
     return streams, moat
@@ -217,7 +213,7 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
                 scale += [0.0, 0.3, 6.5, 0.0]
                 alpha += [0.0, 0.55, 0.0, 0.0]
             t, scale, alpha = np.array(t), np.array(scale), np.array(alpha)
-            frames = _frames(t, fps)
+            frames = tl.frame_at(t, fps)
             for axis in range(3):
                 compat.write_curve(obj, "scale", frames, scale, index=axis)
             compat.write_curve(obj, "color", frames, alpha, index=3)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 BEATS = ("forest", "discovery", "approach", "panic", "realization", "tending", "response", "sanctuary")
 
 TIME_REF = re.compile(r"(?P<beat>[a-z_]+)(?P<offset>[+-]\d+(?:\.\d+)?)?")
@@ -63,6 +65,11 @@ def act_span(act: dict, timeline: dict) -> tuple[float, float]:
 def to_frame(seconds: float, fps: int) -> int:
     """Frame number of a time; frame 1 is t = 0 (Blender's default start)."""
     return 1 + int(round(seconds * fps))
+
+
+def frame_at(seconds, fps: int):
+    """The (fractional) frame of a time, for keyframes between frames; frame 1 is t = 0."""
+    return 1.0 + np.asarray(seconds, dtype=np.float64) * fps
 
 
 def frame_range(timeline: dict) -> tuple[int, int]:
