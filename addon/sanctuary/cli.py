@@ -59,7 +59,10 @@ def make_parser() -> Parser:
     _scene_options(p)
     p.add_argument("--quality", default=None, help="quality tier (draft, preview, final or your own)")
     p.add_argument("--frames", default=None, help="frames to render, e.g. 1-48 or 10,20,30")
-    p.add_argument("--shot", dest="shots", action="append", default=[], help="render every frame of this shot")
+    p.add_argument("--shot", dest="shots", action="append", default=[],
+                   help="render every frame of this shot (repeatable)")
+    p.add_argument("--chunk", default=None, metavar="I/N",
+                   help="render only the I-th of N equal slices of the frames (for render farms)")
     p.add_argument("--out", default="sanctuary_render", help="output folder (default: sanctuary_render)")
     _json_option(p)
 
@@ -119,7 +122,7 @@ def cmd_render(args) -> dict:
     from . import jobs  # imports bpy: only after the preset is known to be good
 
     jobs.new_file()
-    return jobs.render(loaded, args.out, args.quality, args.frames, args.shots)
+    return jobs.render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk)
 
 
 def cmd_export(args) -> dict:
@@ -189,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             payload.setdefault("timings", {})["total"] = round(time.perf_counter() - t0, 4)
             emit(json.dumps(payload, sort_keys=True) + "\n")
         elif code == 0 and "wrote" in payload:
+            frames = [p for p in payload["wrote"] if Path(p).name.startswith("frame_")]
+            if frames:
+                print(f"wrote {len(frames)} frame(s) in {Path(frames[0]).parent}")
             for path in payload["wrote"]:
-                print(f"wrote {path}")
+                if path not in frames:
+                    print(f"wrote {path}")
             if "fingerprint" in payload:
                 print(f"fingerprint {payload['fingerprint']}")
         return code

@@ -21,7 +21,13 @@ from .core.errors import ConfigError
 from .core.shots import plan_shots
 from .export.formats import export as export_scene
 from .core.paths import export_format, writable_dir
-from .render.batch import render_frames, stderr_log, write_json_atomic
+from .core.progress import Progress
+from .render.batch import LOG_NAME, chatter_to, frame_path, is_complete, read_json, render_frames, write_json_atomic
+from .render.film import contact_sheet, encode_mp4
+from .render.settings import frame_extension
+
+FILM_NAME = "film.mp4"
+SHEET_NAME = "contact_sheet.png"
 
 
 def new_file() -> None:
@@ -49,7 +55,8 @@ def save(out: str | Path, scene=None) -> list[str]:
 
 
 def select_frames(cfg: dict, frames: str | None = None, shots=()) -> list[int]:
-    """--frames wins; else every frame of the named shots; else one still per shot."""
+    """--frames wins; else every frame of the named shots; else the trailer:
+    `render.trailer_frames` from the middle of each shot (one still each if 0)."""
     first, last = tl.frame_range(cfg["timeline"])
     if frames:
         try:
@@ -65,39 +72,115 @@ def select_frames(cfg: dict, frames: str | None = None, shots=()) -> list[int]:
                 raise ConfigError("--shot", "", f"no shot named {name!r}; shots: {', '.join(known)}")
             picked += range(known[name].frame_start, known[name].frame_end + 1)
         return sorted(set(picked))
-    return [(p.frame_start + p.frame_end) // 2 for p in plans]
+    n = max(1, cfg["render"]["trailer_frames"])
+    picked = []
+    for p in plans:
+        start = max(p.frame_start, (p.frame_start + p.frame_end) // 2 - n // 2)
+        picked += range(start, min(p.frame_end, start + n - 1) + 1)
+    return sorted(set(picked))
+
+
+def select_chunk(frames: list[int], spec: str | None) -> list[int]:
+    if not spec:
+        return frames
+    try:
+        i, n = tl.parse_chunk(spec)
+    except ValueError as e:
+        raise ConfigError("--chunk", "", str(e)) from None
+    return tl.chunk(frames, i, n)
+
+
+def sheet_stills(plans, frames: list[int]) -> list[tuple[str, int]]:
+    """Per shot, the frame nearest its middle among those rendered: (label, frame)."""
+    out = []
+    for p in plans:
+        inside = [f for f in frames if p.frame_start <= f <= p.frame_end]
+        if inside:
+            mid = (p.frame_start + p.frame_end) / 2
+            f = min(inside, key=lambda x: (abs(x - mid), x))
+            out.append((f"{p.name}   frame {f}", f))
+    return out
+
+
+def _check_folder(out: Path, manifest: dict) -> None:
+    """Frames in the folder must come from the same scene and tier, or resuming would mix two films."""
+    for path in sorted(out.glob("manifest*.json")):
+        old = read_json(path) or {}
+        for key in ("fingerprint", "quality_hash"):
+            if old.get(key, manifest[key]) != manifest[key]:
+                raise ConfigError("--out", "", f"{out} holds frames of another render ({path.name}: preset "
+                                  f"{old.get('preset')!r}, seed {old.get('seed')}, quality {old.get('quality')!r}); "
+                                  "choose another folder or empty it")
 
 
 def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None, frames: str | None = None,
-           shots=(), quality_overrides=(), extra_dirs=(), log=stderr_log) -> dict:
-    """Build and render frames into out_dir, with a manifest.json describing the run."""
+           shots=(), chunk: str | None = None, quality_overrides=(), extra_dirs=(), progress_stream=None,
+           should_stop=lambda: False) -> dict:
+    """Build and render frames into out_dir; then the film (MP4), the contact sheet and manifest.json.
+
+    Resumable: frames already complete are skipped. With a chunk, only that
+    slice is rendered; the film and sheet are made by whichever run finds every
+    frame of the whole selection complete.
+    """
     tier = presets.load_quality(quality or loaded.data["render"]["quality"], tuple(quality_overrides),
                                 tuple(extra_dirs))
-    picked = select_frames(loaded.data, frames, shots)
+    selection = select_frames(loaded.data, frames, shots)
+    picked = select_chunk(selection, chunk)
     out = writable_dir(out_dir)
     info = build(loaded)
     scene = bpy.context.scene
-    t0 = time.perf_counter()
-    report = render_frames(scene, picked, out, tier.data, log)
-    info["timings"]["render"] = round(time.perf_counter() - t0, 3)
+    manifest_name = "manifest.json" if not chunk else "manifest.chunk-{}-of-{}.json".format(*tl.parse_chunk(chunk))
     manifest = {
         "sanctuary": __version__,
         "blender": bpy.app.version_string,
         "python": platform.python_version(),
         "preset": loaded.name,
+        "preset_file": str(loaded.path),
         "preset_hash": loaded.digest(),
         "seed": loaded.data["seed"],
         "quality": tier.name,
         "quality_hash": tier.digest(),
+        "resolution": list(tier.data["resolution"]),
+        "fps": loaded.data["timeline"]["fps"],
         "fingerprint": info["fingerprint"],
+        "selection": selection,
+        "chunk": chunk,
         "frames": picked,
-        "frame_seconds": {str(k): v for k, v in report.frame_seconds.items()},
     }
-    manifest_path = out / "manifest.json"
+    _check_folder(out, manifest)
+    with chatter_to(out / LOG_NAME) as terminal:
+        stream = progress_stream or terminal
+        t0 = time.perf_counter()
+        report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop)
+        info["timings"]["render"] = round(time.perf_counter() - t0, 3)
+        earlier = (read_json(out / manifest_name) or {}).get("frame_seconds", {})
+        times = {**earlier, **{str(k): v for k, v in report.frame_seconds.items()}}
+        manifest["frame_seconds"] = {k: times[k] for k in sorted(times, key=int) if int(k) in set(picked)}
+        rendered = list(manifest["frame_seconds"].values())
+        manifest["mean_frame_seconds"] = round(sum(rendered) / len(rendered), 3) if rendered else None
+
+        ext = frame_extension(tier.data)
+        done = [f for f in selection if is_complete(frame_path(out, f, ext))]
+        wrote = [str(out / name) for name in report.written]
+        if done == selection and not should_stop():
+            t1 = time.perf_counter()
+            paths = [frame_path(out, f, ext) for f in done]
+            film_path = encode_mp4(scene, paths, out / FILM_NAME, tuple(tier.data["resolution"]))
+            stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(loaded.data), done)]
+            sheet = contact_sheet(scene, stills, out / SHEET_NAME, tuple(tier.data["resolution"]))
+            wrote += [str(film_path), str(sheet)]
+            manifest["film"], manifest["contact_sheet"] = FILM_NAME, SHEET_NAME
+            info["timings"]["film"] = round(time.perf_counter() - t1, 3)
+        else:
+            print(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "
+                  "the film and contact sheet are made once all are done", file=stream, flush=True)
+    manifest_path = out / manifest_name
     write_json_atomic(manifest_path, manifest)
-    info["wrote"] = [str(out / name) for name in report.written] + [str(manifest_path)]
+    info["wrote"] = wrote + [str(manifest_path)]
     info["skipped"] = [str(out / name) for name in report.skipped]
     info["quality"] = tier.name
+    info["frames"] = picked
+    info["complete"] = done == selection
     return info
 
 

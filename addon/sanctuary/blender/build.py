@@ -70,7 +70,7 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
         raise
     timer("commit", _commit, scene, owner, cfg, plans, cameras, world)
     scene["sanctuary_events"] = events_json(acts)
-    timer("look", apply_look, scene, owner)
+    timer("look", apply_look, scene, owner, cfg)
     result = describe(scene, owner.collection)
     result.timings = {**timer.timings, **result.timings}
     return result

@@ -161,3 +161,45 @@ def has_bloom() -> bool:
     node_type = _bpy.types.CompositorNodeGlare
     prop = node_type.bl_rna.properties.get("glare_type")
     return prop is None or "BLOOM" in prop.enum_items.keys()
+
+
+def compositor_multiply(tree):
+    """A colour multiply node: (node, factor, a, b, result) sockets. MixRGB until 4.5, the shared Mix after."""
+    if hasattr(bpy.types, "CompositorNodeMixRGB"):
+        node = tree.nodes.new("CompositorNodeMixRGB")
+        node.blend_type = "MULTIPLY"
+        return node, node.inputs[0], node.inputs[1], node.inputs[2], node.outputs[0]
+    node = tree.nodes.new("ShaderNodeMix")
+    node.data_type = "RGBA"
+    node.blend_type = "MULTIPLY"
+    ins = {s.identifier: s for s in node.inputs}
+    outs = {s.identifier: s for s in node.outputs}
+    return node, ins["Factor_Float"], ins["A_Color"], ins["B_Color"], outs["Result_Color"]
+
+
+def set_ellipse(node, centre: tuple[float, float], size: tuple[float, float]) -> None:
+    """Ellipse Mask position and size, as fractions of the frame: properties in 4.x, sockets in 5.0."""
+    if hasattr(node, "mask_width"):
+        node.x, node.y = centre
+        node.mask_width, node.mask_height = size
+    else:
+        node.inputs["Position"].default_value = centre
+        node.inputs["Size"].default_value = size
+
+
+def set_blur(node, pixels: int) -> None:
+    """A Gaussian blur of this radius in pixels: properties in 4.x, sockets in 5.0."""
+    if hasattr(node, "size_x"):
+        node.filter_type = "FAST_GAUSS"
+        node.size_x = node.size_y = pixels
+    else:
+        size = node.inputs["Size"]
+        size.default_value = (pixels, pixels) if hasattr(size.default_value, "__len__") else pixels
+        node.inputs["Type"].default_value = "Fast Gaussian"
+
+
+def new_text_strip(strips, name: str, channel: int, frame: int):
+    """A one-frame text strip; 5.0 takes a length, 4.x a frame_end."""
+    params = strips.bl_rna.functions["new_effect"].parameters
+    span = {"length": 1} if "length" in params else {"frame_end": frame + 1}
+    return strips.new_effect(name=name, type="TEXT", channel=channel, frame_start=frame, **span)

@@ -21,8 +21,6 @@ def apply_stage(scene, cfg: dict, plans: list[ShotPlan], cameras: list, world) -
     scene.frame_start, scene.frame_end = first, last
     scene.frame_current = first
     scene.world = world
-    scene.view_settings.view_transform = "AgX"
-    scene.view_settings.exposure = cfg["render"]["exposure"]
 
     remove_markers(scene)
     added = []

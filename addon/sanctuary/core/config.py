@@ -13,6 +13,8 @@ from .errors import ConfigError
 from .schema import Bool, Float, Int, Spec, Str, Table, TableList, Variant, Vec, found
 
 COLOR = dict(n=3, lo=0.0, hi=1.0)
+AGX_LOOKS = ("none", "punchy", "greyscale", "very_high_contrast", "high_contrast", "medium_high_contrast",
+             "base_contrast", "medium_low_contrast", "low_contrast", "very_low_contrast")
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,12 @@ SCENE = Table(fields={
     "render": Table(fields={
         "quality": Str(pattern=r"[A-Za-z0-9_\-]+", doc="quality tier used when none is given"),
         "exposure": Float(lo=-10.0, hi=10.0, unit="EV"),
+        "look": Str(choices=AGX_LOOKS, default="medium_high_contrast", doc="AgX look"),
+        "vignette": Float(lo=0.0, hi=1.0, default=0.25, doc="how much the corners darken"),
+        "bloom": Float(lo=0.0, hi=2.0, default=0.6, doc="strength of the glow around bright light"),
+        "trailer_frames": Int(lo=0, hi=240, default=12,
+                              doc="with no --frames or --shot: this many frames from the middle of each shot "
+                                  "(0: one still per shot)"),
     }),
 })
 
@@ -181,6 +189,13 @@ QUALITY = Table(fields={
     "simplify_subdivision": Int(lo=0, hi=6),
     "motion_blur": Bool(),
     "format": Str(choices=("PNG", "OPEN_EXR")),
+    # Speed levers measured by scripts/bench_render.py (see README, "Rendering").
+    "denoise_prefilter": Str(choices=("FAST", "ACCURATE", "NONE"), default="ACCURATE",
+                             doc="FAST: one denoiser pass instead of three"),
+    "denoise_quality": Str(choices=("FAST", "BALANCED", "HIGH"), default="HIGH"),
+    "fast_gi": Bool(default=False, doc="approximate indirect light after the first bounce (Cycles Fast GI)"),
+    "camera_cull": Bool(default=False, doc="leave objects and instances outside the camera's view out of the render"),
+    "world_importance": Bool(default=True, doc="importance-sample the sky (costs ~1 s of set-up a frame)"),
 })
 
 

@@ -92,3 +92,25 @@ def parse_frames(text: str, first: int, last: int) -> list[int]:
             raise ValueError(f"frames {part} fall outside the film's {first}-{last}")
         frames.update(range(a, b + 1))
     return sorted(frames)
+
+
+def parse_chunk(text: str) -> tuple[int, int]:
+    """"3/8" -> (3, 8): the third of eight slices, counting from 1."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not m:
+        raise ValueError(f"expected I/N like 2/8, found {text!r}")
+    i, n = int(m[1]), int(m[2])
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"chunk {text!r}: I must be in 1..N and N at least 1")
+    return i, n
+
+
+def chunk(frames: list[int], i: int, n: int) -> list[int]:
+    """The i-th (1-based) of n contiguous slices of frames, sizes differing by at most one.
+
+    Every frame lands in exactly one slice; a slice may be empty when n exceeds
+    the number of frames.
+    """
+    size, extra = divmod(len(frames), n)
+    start = (i - 1) * size + min(i - 1, extra)
+    return frames[start:start + size + (1 if i <= extra else 0)]

@@ -3,6 +3,7 @@ name and renamed, so a killed run never leaves a broken frame, and a re-run
 skips the frames already there."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import bpy
 
+from ..core.progress import Progress
 from .settings import apply_quality, frame_extension
+
+LOG_NAME = "render.log"
 
 
 @dataclass
@@ -27,26 +31,65 @@ def frame_path(out_dir: Path, frame: int, ext: str) -> Path:
     return out_dir / f"frame_{frame:05d}{ext}"
 
 
-def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, log=None) -> RenderReport:
+def is_complete(path: Path) -> bool:
+    """Frames only ever appear by rename, so an existing, non-empty file is a finished frame."""
+    return path.is_file() and path.stat().st_size > 0
+
+
+@contextlib.contextmanager
+def chatter_to(log: Path):
+    """Send Blender's chatter (C printf and log lines on fds 1 and 2) to a log file,
+    and yield a text stream on the real stderr for the progress bar."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    terminal = os.fdopen(os.dup(saved[2]), "w")
+    with open(log, "a") as f:
+        for fd in (1, 2):
+            os.dup2(f.fileno(), fd)
+        try:
+            yield terminal
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            terminal.close()
+
+
+def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progress: Progress | None = None,
+                  should_stop=lambda: False) -> RenderReport:
     apply_quality(scene, quality)
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))
-    for i, frame in enumerate(frames):
+    for frame in frames:
+        if should_stop():
+            break
         final = frame_path(out_dir, frame, ext)
-        if final.exists() and final.stat().st_size > 0:
+        if is_complete(final):
             report.skipped.append(final.name)
+            if progress:
+                progress.frame(frame, None)
             continue
         t0 = time.perf_counter()
         scene.frame_set(frame)
         bpy.ops.render.render(scene=scene.name)
-        tmp = final.with_name(f".{final.name}.part")
+        tmp = final.with_name(f".{final.stem}.part{final.suffix}")
         bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
         os.replace(tmp, final)
         report.written.append(final.name)
         report.frame_seconds[frame] = round(time.perf_counter() - t0, 3)
-        if log:
-            log(f"frame {frame} ({i + 1}/{len(frames)}) {report.frame_seconds[frame]:.1f} s -> {final.name}")
+        if progress:
+            progress.frame(frame, report.frame_seconds[frame])
     return report
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
