@@ -18,6 +18,7 @@ from .blender.build import build_scene, describe
 from .core import presets
 from .core import timeline as tl
 from .core.errors import ConfigError
+from .core.selection import select_chunk, select_frames, sheet_stills
 from .core.shots import plan_shots
 from .export.formats import export as export_scene
 from .core.paths import export_format, writable_dir
@@ -52,54 +53,6 @@ def build(loaded: presets.Loaded, scene=None) -> dict:
 
 def save(out: str | Path, scene=None) -> list[str]:
     return export_scene(out, "blend", scene=scene)
-
-
-def select_frames(cfg: dict, frames: str | None = None, shots=()) -> list[int]:
-    """--frames wins; else every frame of the named shots; else the trailer:
-    `render.trailer_frames` from the middle of each shot (one still each if 0)."""
-    first, last = tl.frame_range(cfg["timeline"])
-    if frames:
-        try:
-            return tl.parse_frames(frames, first, last)
-        except ValueError as e:
-            raise ConfigError("--frames", "", str(e)) from None
-    plans = plan_shots(cfg)
-    if shots:
-        known = {p.name: p for p in plans}
-        picked = []
-        for name in shots:
-            if name not in known:
-                raise ConfigError("--shot", "", f"no shot named {name!r}; shots: {', '.join(known)}")
-            picked += range(known[name].frame_start, known[name].frame_end + 1)
-        return sorted(set(picked))
-    n = max(1, cfg["render"]["trailer_frames"])
-    picked = []
-    for p in plans:
-        start = max(p.frame_start, (p.frame_start + p.frame_end) // 2 - n // 2)
-        picked += range(start, min(p.frame_end, start + n - 1) + 1)
-    return sorted(set(picked))
-
-
-def select_chunk(frames: list[int], spec: str | None) -> list[int]:
-    if not spec:
-        return frames
-    try:
-        i, n = tl.parse_chunk(spec)
-    except ValueError as e:
-        raise ConfigError("--chunk", "", str(e)) from None
-    return tl.chunk(frames, i, n)
-
-
-def sheet_stills(plans, frames: list[int]) -> list[tuple[str, int]]:
-    """Per shot, the frame nearest its middle among those rendered: (label, frame)."""
-    out = []
-    for p in plans:
-        inside = [f for f in frames if p.frame_start <= f <= p.frame_end]
-        if inside:
-            mid = (p.frame_start + p.frame_end) / 2
-            f = min(inside, key=lambda x: (abs(x - mid), x))
-            out.append((f"{p.name}   frame {f}", f))
-    return out
 
 
 def _check_folder(out: Path, manifest: dict) -> None:

@@ -83,7 +83,8 @@ SHOT = Table(fields={
     "end": TimeRef(),
     "lens": Float(lo=8.0, hi=300.0, unit="mm"),
     "fstop": Float(lo=0.7, hi=64.0, doc="aperture for depth of field"),
-    "subject": Str(choices=("heart", "pedestal", "clearing", "canopy")),
+    "subject": Str(choices=("heart", "pedestal", "clearing", "canopy"), default="heart",
+                   doc="what the camera aims and focuses at"),
 })
 
 SCENE = Table(fields={
@@ -195,6 +196,9 @@ QUALITY = Table(fields={
     "denoise_quality": Str(choices=("FAST", "BALANCED", "HIGH"), default="HIGH"),
     "fast_gi": Bool(default=False, doc="approximate indirect light after the first bounce (Cycles Fast GI)"),
     "camera_cull": Bool(default=False, doc="leave objects and instances outside the camera's view out of the render"),
+    "cull_distance": Float(lo=0.0, hi=100000.0, default=0.0, unit="m",
+                           doc="with camera_cull: keep what is nearer than this even out of view (its shadows "
+                               "and reflections); 0 culls everything out of view"),
     "world_importance": Bool(default=True, doc="importance-sample the sky (costs ~1 s of set-up a frame)"),
 })
 

@@ -36,10 +36,16 @@ def apply_quality(scene, q: dict) -> None:
             c.denoiser = q["denoiser"]
             c.denoising_prefilter = q["denoise_prefilter"]
             c.denoising_quality = q["denoise_quality"]
-        # Culling is switched per object; the scene flag enables it for the render.
+        # Culling is switched per object; the scene flags enable it for the render.
+        # With both on, Cycles culls only what is out of view *and* beyond the distance,
+        # so the nearby canopy behind the camera still shades the clearing.
+        near = q["camera_cull"] and q["cull_distance"] > 0
         c.use_camera_cull = q["camera_cull"]
+        c.use_distance_cull = near
+        c.distance_cull_margin = q["cull_distance"]
         for ob in scene.objects:
             ob.cycles.use_camera_cull = q["camera_cull"]
+            ob.cycles.use_distance_cull = near
         if scene.world is not None:
             scene.world.cycles.sampling_method = "AUTOMATIC" if q["world_importance"] else "NONE"
     elif q["engine"] == "EEVEE":

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Render benchmark: time per frame at each quality tier, and at the preview tier
+the image quality bought for that time against Blender's default Cycles settings.
+
+For each representative frame of the default scene, at 640x360:
+  - each tier (draft, preview, ...) renders it: wall time per frame, set-up included;
+  - a reference: Blender's default Cycles settings at --ref-samples (denoised);
+  - Blender's defaults with render time limits of --limits seconds (the limit
+    counts sampling only; the wall time, set-up included, is what is compared);
+  - PSNR (dB, display-referred RGB, same compositor and view transform) of every
+    render against the reference;
+  - the speed-up: the wall time the defaults need to reach the preview's PSNR
+    (interpolated along their limits) over the preview's wall time.
+Targets: preview under 6 s a frame; a speed-up of at least 3.
+
+    python scripts/bench_render.py [--frames 54 936] [--ref-samples 128] [--limits 0.5 2 5 10]
+                                   [--tiers draft preview] [--keep DIR [--reuse-reference]] [--json]
+
+One process (one bpy, one build).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def load_pixels(bpy, path: Path) -> np.ndarray:
+    img = bpy.data.images.load(str(path))
+    px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
+    img.pixels.foreach_get(px)
+    bpy.data.images.remove(img)
+    return px.reshape(-1, 4)[:, :3]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(1.0 / mse)
+
+
+def blender_defaults(bpy, scene) -> None:
+    """Every Cycles setting back to what a new scene has, and no culling, simplify or persistent data."""
+    fresh = bpy.data.scenes.new("bench_defaults")
+    for prop in fresh.cycles.bl_rna.properties:
+        # Viewport-only settings (preview_*) have update callbacks that need a window.
+        if not prop.is_readonly and prop.identifier not in ("rna_type", "name", "device") \
+                and not prop.identifier.startswith("preview"):
+            setattr(scene.cycles, prop.identifier, getattr(fresh.cycles, prop.identifier))
+    for attr in ("use_persistent_data", "use_simplify"):
+        setattr(scene.render, attr, getattr(fresh.render, attr))
+    bpy.data.scenes.remove(fresh)
+    scene.cycles.device = "CPU"
+    scene.world.cycles.sampling_method = "AUTOMATIC"
+
+
+def speedup(preview_seconds: float, preview_psnr: float, curve: list[tuple[float, float]]) -> tuple[float, str]:
+    """Defaults' wall time to match the preview's PSNR over the preview's time, from their
+    (wall, psnr) points. Returns (ratio, how): "interpolated", "at most" when even the
+    defaults' quickest frame is better, "at least" when their slowest is still worse."""
+    pts = sorted(curve)
+    if pts[0][1] >= preview_psnr:
+        return pts[0][0] / preview_seconds, "at most"
+    for (t0, q0), (t1, q1) in zip(pts, pts[1:]):
+        if q0 < preview_psnr <= q1:
+            t = t0 + (t1 - t0) * (preview_psnr - q0) / (q1 - q0)
+            return t / preview_seconds, "interpolated"
+    return pts[-1][0] / preview_seconds, "at least"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", default="default")
+    ap.add_argument("--frames", type=int, nargs="+", default=[54, 936])
+    ap.add_argument("--tiers", nargs="+", default=["draft", "preview"])
+    ap.add_argument("--ref-samples", type=int, default=128)
+    ap.add_argument("--limits", type=float, nargs="+", default=[0.5, 2.0, 5.0, 10.0],
+                    help="render time limits (s) for Blender's defaults")
+    ap.add_argument("--keep", default=None, help="folder to keep the rendered frames in")
+    ap.add_argument("--reuse-reference", action="store_true", help="use reference frames already in --keep")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    import bpy
+
+    from sanctuary import jobs
+    from sanctuary.core import presets
+    from sanctuary.render.settings import apply_quality
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="bench_render_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs.new_file()
+    jobs.build(presets.load_scene(args.preset))
+    scene = bpy.context.scene
+    preview = presets.load_quality("preview").data
+
+    def render(name: str, frame: int) -> tuple[float, Path]:
+        scene.frame_set(frame)
+        t0 = time.perf_counter()
+        bpy.ops.render.render(scene=scene.name)
+        seconds = time.perf_counter() - t0
+        path = folder / f"{name}_{frame:05d}.png"
+        bpy.data.images["Render Result"].save_render(filepath=str(path), scene=scene)
+        return seconds, path
+
+    results = {"blender": bpy.app.version_string, "preset": args.preset, "ref_samples": args.ref_samples,
+               "tiers": {}, "frames": {}}
+    for tier in args.tiers:
+        q = presets.load_quality(tier).data
+        apply_quality(scene, q)
+        times = [render(tier, f)[0] for f in args.frames]
+        results["tiers"][tier] = {"resolution": q["resolution"], "seconds_per_frame": times}
+
+    for frame in args.frames:
+        apply_quality(scene, preview)
+        t_preview, p_preview = render("preview", frame)
+        p_ref = folder / f"reference_{frame:05d}.png"
+        if not (args.reuse_reference and p_ref.exists()):
+            blender_defaults(bpy, scene)
+            scene.cycles.samples = args.ref_samples
+            t_ref, p_ref = render("reference", frame)
+        else:
+            t_ref = None
+        ref = load_pixels(bpy, p_ref)
+        row = {"preview_seconds": round(t_preview, 2), "reference_seconds": t_ref and round(t_ref, 2),
+               "preview_psnr": round(psnr(load_pixels(bpy, p_preview), ref), 2), "defaults": []}
+        for limit in args.limits:
+            blender_defaults(bpy, scene)
+            scene.cycles.time_limit = limit
+            t, p = render(f"defaults_{limit:g}s", frame)
+            row["defaults"].append({"limit": limit, "seconds": round(t, 2),
+                                    "psnr": round(psnr(load_pixels(bpy, p), ref), 2)})
+        ratio, how = speedup(t_preview, row["preview_psnr"], [(d["seconds"], d["psnr"]) for d in row["defaults"]])
+        row["speedup"], row["speedup_is"] = round(ratio, 2), how
+        results["frames"][str(frame)] = row
+        print(f"frame {frame}: {row}", file=sys.stderr, flush=True)
+
+    results["preview_mean_seconds"] = round(float(np.mean(results["tiers"].get("preview", {}).get(
+        "seconds_per_frame", [r["preview_seconds"] for r in results["frames"].values()]))), 2)
+    results["frames_folder"] = str(folder)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"Blender {results['blender']}, preset {args.preset}, frames {args.frames}")
+        for tier, r in results["tiers"].items():
+            secs = ", ".join(f"{s:.2f}" for s in r["seconds_per_frame"])
+            print(f"  {tier:8s} {r['resolution'][0]}x{r['resolution'][1]}: {secs} s/frame")
+        print(f"  PSNR against Blender's defaults at {args.ref_samples} samples (dB):")
+        for frame, r in results["frames"].items():
+            curve = ", ".join(f"{d['psnr']} in {d['seconds']} s" for d in r["defaults"])
+            print(f"  frame {frame}: preview {r['preview_psnr']} in {r['preview_seconds']} s | defaults {curve}")
+            print(f"    defaults need {r['speedup_is']} {r['speedup']}x the preview's time for its PSNR")
+        print(f"  preview mean {results['preview_mean_seconds']} s/frame; frames in {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
