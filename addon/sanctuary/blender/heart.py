@@ -17,6 +17,7 @@ from .meshes import mesh_from_polygons
 
 GOLD = (1.00, 0.62, 0.22, 1.0)
 PALE = (0.5, 0.66, 1.0, 1.0)  # what a cold heart fades to
+GLOW_SATURATION = 2.0
 
 
 def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: np.ndarray,
@@ -91,7 +92,11 @@ def heart_material(owner: Owner, h: dict, frost_group):
     rime = g.math("MULTIPLY", g.math("MULTIPLY", front.outputs["Coverage"], g.math("SUBTRACT", 1.0, w)), 2.2)
     rime = g.math("MULTIPLY", rime, g.map_range(rime_noise.outputs["Fac"], 0.35, 0.65, 0.2, 1.0), clamp=True)
     glow_color = g.mix_color(rime, g.vmath("SCALE", body, scale=threads), (0.15, 0.18, 0.22, 1.0))
-    g.link(glow_color, bsdf.inputs["Emission Color"])
+    # AgX bleaches bright light toward white; saturating the glow keeps the moon-blue
+    # core and the rose dawn rim readable as colours at full warmth (LOOK.md).
+    vivid = g.node("ShaderNodeHueSaturation", {"Saturation": GLOW_SATURATION})
+    g.link(glow_color, vivid.inputs["Color"])
+    g.link(vivid.outputs["Color"], bsdf.inputs["Emission Color"])
     bsdf.inputs["Emission Strength"].default_value = h["glow"]
     dim_body = g.vmath("SCALE", body, scale=0.25)  # the light is emitted, not reflected: keep the body dark
     g.link(g.mix_color(rime, dim_body, (0.9, 0.95, 1.0, 1.0)), bsdf.inputs["Base Color"])

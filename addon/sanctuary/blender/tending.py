@@ -44,11 +44,13 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
     bsdf.inputs["Roughness"].default_value = 0.15
     bsdf.inputs["Coat Weight"].default_value = 0.6
     bsdf.inputs["Thin Film Thickness"].default_value = 320.0
-    bsdf.inputs["Emission Color"].default_value = WARM_GLOW
+    # The glow is the leaf's own emerald or sapphire, warmed: warm points that still
+    # read as the leaves the dreamer laid (a plain warm glow turned them cream).
+    g.link(g.mix_color(0.35, info.outputs["Color"], WARM_GLOW), bsdf.inputs["Emission Color"])
     glow_path = bsdf.inputs["Emission Strength"].path_from_id("default_value")
     step = max(1, fps // 4)
     warm = core_tending.world_warmth(cfg, response.seconds[::step], response.channels["warmth"])
-    compat.write_curve(mat.node_tree, glow_path, response.frames[::step], 2.5 * warm)
+    compat.write_curve(mat.node_tree, glow_path, response.frames[::step], 3.0 * warm)
     owner.tag(mat.node_tree.animation_data.action)
     mesh = leaf_mesh.copy()
     owner.tag(mesh)
