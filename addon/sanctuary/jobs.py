@@ -66,6 +66,15 @@ def _check_folder(out: Path, manifest: dict) -> None:
                                   "choose another folder or empty it")
 
 
+def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) -> list[str]:
+    """The MP4 of the frames, in order, and the contact sheet of one still per shot."""
+    ext, size = frame_extension(quality), tuple(quality["resolution"])
+    film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size)
+    stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(cfg), frames)]
+    sheet = contact_sheet(scene, stills, out / SHEET_NAME, size)
+    return [str(film), str(sheet)]
+
+
 def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None, frames: str | None = None,
            shots=(), chunk: str | None = None, quality_overrides=(), extra_dirs=(), progress_stream=None,
            should_stop=lambda: False) -> dict:
@@ -108,7 +117,8 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
         info["timings"]["render"] = round(time.perf_counter() - t0, 3)
         earlier = (read_json(out / manifest_name) or {}).get("frame_seconds", {})
         times = {**earlier, **{str(k): v for k, v in report.frame_seconds.items()}}
-        manifest["frame_seconds"] = {k: times[k] for k in sorted(times, key=int) if int(k) in set(picked)}
+        mine = set(picked)
+        manifest["frame_seconds"] = {k: times[k] for k in sorted(times, key=int) if int(k) in mine}
         rendered = list(manifest["frame_seconds"].values())
         manifest["mean_frame_seconds"] = round(sum(rendered) / len(rendered), 3) if rendered else None
 
@@ -117,11 +127,7 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
         wrote = [str(out / name) for name in report.written]
         if done == selection and not should_stop():
             t1 = time.perf_counter()
-            paths = [frame_path(out, f, ext) for f in done]
-            film_path = encode_mp4(scene, paths, out / FILM_NAME, tuple(tier.data["resolution"]))
-            stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(loaded.data), done)]
-            sheet = contact_sheet(scene, stills, out / SHEET_NAME, tuple(tier.data["resolution"]))
-            wrote += [str(film_path), str(sheet)]
+            wrote += _make_film(scene, loaded.data, tier.data, out, done)
             manifest["film"], manifest["contact_sheet"] = FILM_NAME, SHEET_NAME
             info["timings"]["film"] = round(time.perf_counter() - t1, 3)
         else:
