@@ -167,3 +167,12 @@ def test_seed_override_checked():
     assert presets.load_scene(seed=99).data["seed"] == 99
     e = error_of(presets.load_scene, seed=-3)
     assert e.source == "--seed"
+
+
+def test_quality_tier_sizes_must_suit_the_h264_film(tmp_path):
+    (tmp_path / "quality").mkdir()
+    bad = tmp_path / "quality" / "odd.toml"
+    bad.write_text('inherits = "draft"\ndescription = "odd"\nresolution = [97, 55]\n')
+    with pytest.raises(ConfigError) as e:
+        presets.load_quality("odd", extra=(tmp_path,))
+    assert e.value.line() == f"{bad}: resolution: width and height must be even for the H.264 film, found [97, 55]"

@@ -203,6 +203,14 @@ QUALITY = Table(fields={
 })
 
 
+def check_quality(q: dict, source: str) -> dict:
+    """The film is H.264, whose 4:2:0 frames need even sizes: refuse odd ones before rendering."""
+    if any(v % 2 for v in q["resolution"]):
+        raise ConfigError(source, "resolution", f"width and height must be even for the H.264 film, "
+                                                f"found {q['resolution']}")
+    return q
+
+
 def check_scene(cfg: dict, source: str) -> dict:
     """Rules across keys, after the schema: acts inside the film, shots tiling it."""
     timeline = cfg["timeline"]

@@ -218,6 +218,8 @@ def load(ref: str | Path = "default", kind: Kind = SCENE, overrides: tuple = (),
         data.pop("inherits", None)  # consumed by _read_chain; not part of the scene
         if kind is SCENE:
             schema_config.check_scene(data, str(path))
+        else:
+            schema_config.check_quality(data, str(path))
     except ConfigError as e:
         # A whole-preset rule broken by an override is the override's fault.
         if any(e.key == k or e.key.startswith((k + ".", k + "[")) for k in overridden):
