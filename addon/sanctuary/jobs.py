@@ -25,7 +25,7 @@ from .core.paths import export_format, writable_dir
 from .core.progress import Progress
 from .render.batch import LOG_NAME, chatter_to, frame_path, is_complete, read_json, render_frames, write_json_atomic
 from .render.film import contact_sheet, encode_mp4
-from .render.settings import frame_extension
+from .render.settings import apply_quality, frame_extension
 
 FILM_NAME = "film.mp4"
 SHEET_NAME = "contact_sheet.png"
@@ -151,8 +151,17 @@ def export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None, fram
         if picked != list(range(picked[0], picked[-1] + 1)):
             raise ConfigError("--frames", "", "export needs one continuous range like 1-48")
         span = (picked[0], picked[-1])
+    tier = presets.load_quality(loaded.data["render"]["quality"]) if fmt == "blend" else None
     info = build(loaded)
     t0 = time.perf_counter()
+    if tier is not None:
+        # Farm-ready: `blender -b scene.blend -a` (or -f N) renders at the preset's tier,
+        # frames next to the file, with no add-on installed.
+        scene = bpy.context.scene
+        apply_quality(scene, tier.data)
+        scene.render.filepath = "//render/frame_#####"
+        scene.render.use_file_extension = True
+        info["quality"] = tier.name
     info["wrote"] = export_scene(out, fmt, span)
     info["timings"]["export"] = round(time.perf_counter() - t0, 3)
     info["format"] = fmt

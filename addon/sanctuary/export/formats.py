@@ -19,11 +19,15 @@ from ..blender.datablocks import INSTANCER
 from ..core.errors import ConfigError
 from ..core.paths import export_format, writable_file
 
+
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op = bpy.ops.export_scene.gltf
     op(**compat.operator_kwargs(
         op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
-        export_animations=True, export_animation_mode="SCENE", export_pointer_animation=True,
+        # One clip for the whole film (SCENE mode, not split per object); pointer animation
+        # carries the heart's glow, light colour and power, and camera lenses.
+        export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
+        export_pointer_animation=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
 
@@ -39,7 +43,8 @@ def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
 def _abc(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op = bpy.ops.wm.alembic_export
     op(**compat.operator_kwargs(
-        op, filepath=str(path), start=frames[0], end=frames[1], selected=True,
+        # Curves as meshes: the streams and moat grow by their bevel, which only a mesh carries.
+        op, filepath=str(path), start=frames[0], end=frames[1], selected=True, curves_as_mesh=True,
         export_custom_properties=True, as_background_job=False))
 
 
@@ -66,13 +71,16 @@ def _fbx(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     # Defaults crash on animated light data in 5.0.1 (BPY_NOTES): bake per object, no NLA.
     op(**compat.operator_kwargs(
         op, filepath=str(path), use_selection=True, bake_anim=True, bake_anim_use_all_actions=False,
-        bake_anim_use_nla_strips=False, add_leaf_bones=False, use_custom_props=True))
+        bake_anim_use_nla_strips=False, add_leaf_bones=False, use_custom_props=True,
+        bake_anim_step=1.0, bake_anim_simplify_factor=0.0))  # a key every frame: the pulse is fast
 
 
 def save_blend(out: Path) -> None:
     """Save a copy of the open file; written beside the target (so relative paths hold) and renamed."""
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.part.blend")
     try:
+        if bpy.data.images or bpy.data.fonts or bpy.data.sounds:
+            bpy.ops.file.pack_all()  # self-contained: a farm node has none of our files
         bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True, relative_remap=True)
         os.replace(tmp, out)
     finally:
