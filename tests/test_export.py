@@ -199,3 +199,55 @@ def test_blend_renders_on_a_farm_without_the_add_on(tmp_path):
     assert "ENGINE CYCLES 640 //render/frame_##### 0" in proc.stdout
     frame = tmp_path / "render" / "frame_00700.png"
     assert frame.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gltf_leaves_are_gpu_instances_where_blender_has_them(tmp_path):
+    from sanctuary import jobs
+    from sanctuary.core import presets
+    from sanctuary.export.instances import TO_GLTF, gather
+
+    out = tmp_path / "sketch.glb"
+    code, _, stderr = run_json("export", "--preset", "sketch", "--frames", "40-41", "--out", str(out))
+    assert code == 0, stderr
+    doc, blob = read_glb(out)
+    assert "EXT_mesh_gpu_instancing" in doc["extensionsUsed"]
+    nodes = {n["name"]: n["extensions"]["EXT_mesh_gpu_instancing"]["attributes"]
+             for n in doc["nodes"] if "EXT_mesh_gpu_instancing" in n.get("extensions", {})}
+
+    jobs.new_file()
+    jobs.build(presets.load_scene("sketch"))
+    bpy.context.scene.frame_set(40)
+    want = gather(bpy.context.evaluated_depsgraph_get(), {"mercury_leaves", "fallen_leaves"})
+    assert sum(len(m) for m in want.values()) > 4000  # the leaves, not their drops
+    for source, matrices in want.items():
+        attrs = nodes[f"{source.name}_instances"]
+        got = accessor(doc, blob, attrs["TRANSLATION"])
+        assert len(got) == len(matrices)
+        assert np.sort(got, axis=0) == pytest.approx(np.sort(matrices[:, :3, 3] @ TO_GLTF.T, axis=0), abs=1e-4)
+        quats = accessor(doc, blob, attrs["ROTATION"])
+        assert np.linalg.norm(quats, axis=1) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_instance_matrices_decompose_into_gltf_trs():
+    from sanctuary.export.instances import TO_GLTF, to_trs
+
+    rng = np.random.default_rng(3)
+    n = 500
+    q = rng.normal(size=(n, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    x, y, z, w = q.T
+    rot = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+                    np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+                    np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1)], 1)
+    scale = rng.uniform(0.2, 3.0, size=(n, 3))
+    m = np.zeros((n, 4, 4))
+    m[:, :3, :3] = rot * scale[:, None, :]
+    m[:, :3, 3] = rng.normal(size=(n, 3))
+    m[:, 3, 3] = 1
+    t, r, s = to_trs(m)
+    x, y, z, w = r.T  # rebuild the glTF matrix and compare with the Blender one moved to Y-up
+    back = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+                     np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+                     np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1)], 1)
+    assert back * s[:, None, :] == pytest.approx(TO_GLTF @ m[:, :3, :3] @ TO_GLTF.T, abs=1e-9)
+    assert t == pytest.approx(m[:, :3, 3] @ TO_GLTF.T)

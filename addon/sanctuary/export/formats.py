@@ -18,6 +18,7 @@ from ..blender import compat
 from ..blender.datablocks import INSTANCER
 from ..core.errors import ConfigError
 from ..core.paths import export_format, writable_file
+from .instances import add_gpu_instances
 
 
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
@@ -30,6 +31,10 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_pointer_animation=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
+    scene = bpy.context.scene
+    scene.frame_set(frames[0])
+    instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
+    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
