@@ -66,6 +66,24 @@ def test_bad_preset_is_reported_not_raised(registered, tmp_path, monkeypatch):
     assert not [c for c in bpy.context.scene.collection.children if c.get("sanctuary_root")]
 
 
+def test_export_from_the_panel(registered, tmp_path):
+    scene = bpy.context.scene
+    assert not bpy.ops.sanctuary.export.poll()  # nothing built yet
+    scene.sanctuary.preset = "sketch"
+    bpy.ops.sanctuary.build()
+    scene.frame_start, scene.frame_end = 40, 44
+    scene.sanctuary.export_format = "glb"
+    scene.sanctuary.export_path = str(tmp_path / "from_panel")  # the format's extension is added
+    assert bpy.ops.sanctuary.export() == {"FINISHED"}
+    assert (tmp_path / "from_panel.glb").read_bytes()[:4] == b"glTF"
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    scene.sanctuary.export_path = str(blocker / "x.glb")
+    with pytest.raises(RuntimeError, match="--out: cannot create"):
+        bpy.ops.sanctuary.export()  # an ERROR report (a RuntimeError in background mode), not a traceback
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "from_panel.glb"]
+
+
 def test_panel_draws_only_existing_properties_and_operators(registered):
     log = []
     panel = bpy.types.SANCTUARY_PT_scene
@@ -80,7 +98,7 @@ def test_panel_draws_only_existing_properties_and_operators(registered):
         elif entry[0] == "operator":
             category, op = entry[1].split(".")
             assert hasattr(getattr(bpy.ops, category), op), entry[1]
-    assert ("operator", "sanctuary.build") in log
+    assert ("operator", "sanctuary.build") in log and ("operator", "sanctuary.export") in log
 
 
 def test_version_exposed():

@@ -4,7 +4,7 @@ import bpy
 from . import operators, panels, properties
 
 CLASSES = (properties.SanctuarySettings, operators.SANCTUARY_OT_build, operators.SANCTUARY_OT_random_seed,
-           panels.SANCTUARY_PT_scene)
+           operators.SANCTUARY_OT_export, panels.SANCTUARY_PT_scene)
 
 
 def register():

@@ -3,9 +3,13 @@ import random
 
 import bpy
 
+from pathlib import Path
+
 from .. import jobs
+from ..blender import datablocks
 from ..core import presets
 from ..core.errors import ConfigError
+from ..export.formats import export as export_scene
 from .properties import user_preset_dirs
 
 
@@ -51,4 +55,36 @@ class SANCTUARY_OT_random_seed(SceneOperator, bpy.types.Operator):
         settings = context.scene.sanctuary
         settings.seed = random.SystemRandom().randrange(0, 2**31 - 1)
         settings.use_preset_seed = False
+        return {"FINISHED"}
+
+
+class SANCTUARY_OT_export(SceneOperator, bpy.types.Operator):
+    """Export the built scene's animation over the scene's frame range (the same exporters as `sanctuary export`)"""
+
+    bl_idname = "sanctuary.export"
+    bl_label = "Export"
+
+    @classmethod
+    def poll(cls, context):
+        return super().poll(context) and datablocks.current_root(context.scene) is not None
+
+    def execute(self, context):
+        settings = context.scene.sanctuary
+        fmt = settings.export_format
+        out = Path(bpy.path.abspath(settings.export_path or f"//sanctuary.{fmt}"))
+        if out.suffix.lower() != f".{fmt}":  # the file gets the format's extension
+            out = out.with_name(f"{out.stem or 'sanctuary'}.{fmt}")
+        wm = context.window_manager
+        wm.progress_begin(0, 1)
+        try:
+            wrote = export_scene(out, fmt, scene=context.scene)
+        except ConfigError as e:
+            self.report({"ERROR"}, e.line())
+            return {"CANCELLED"}
+        except Exception as e:  # an exporter failing: one line in the UI, never a traceback dialog
+            self.report({"ERROR"}, f"Export failed: {type(e).__name__}: {e}")
+            return {"CANCELLED"}
+        finally:
+            wm.progress_end()
+        self.report({"INFO"}, f"Wrote {', '.join(wrote)}")
         return {"FINISHED"}

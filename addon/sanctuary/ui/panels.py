@@ -22,3 +22,8 @@ class SANCTUARY_PT_scene(bpy.types.Panel):
         layout.operator("sanctuary.build", icon="OUTLINER_COLLECTION")
         if settings.fingerprint:
             layout.label(text=f"Fingerprint {settings.fingerprint}")
+        box = layout.box()
+        box.label(text="Export")
+        box.prop(settings, "export_format")
+        box.prop(settings, "export_path")
+        box.operator("sanctuary.export", icon="EXPORT")

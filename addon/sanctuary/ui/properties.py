@@ -29,5 +29,16 @@ class SanctuarySettings(bpy.types.PropertyGroup):
     use_preset_seed: bpy.props.BoolProperty(name="Preset Seed", default=True,
                                             description="Use the seed stored in the preset")
     fingerprint: bpy.props.StringProperty(name="Fingerprint", description="Fingerprint of the last build")
+    export_format: bpy.props.EnumProperty(name="Format", description="What to export the built scene as", items=[
+        ("glb", "glTF Binary (.glb)", "One file: animation clip, cameras, lights, GPU-instanced leaves"),
+        ("gltf", "glTF (.gltf + .bin)", "The same as .glb, as JSON and a binary"),
+        ("usdc", "USD (.usdc)", "Time-sampled transforms, cameras and lights"),
+        ("usda", "USD ASCII (.usda)", "The same as .usdc, as text"),
+        ("abc", "Alembic (.abc)", "Transforms, cameras and the growing water as meshes"),
+        ("fbx", "FBX (.fbx)", "Transforms baked every frame, cameras, lights"),
+        ("blend", "Blender (.blend)", "Self-contained, set up for a farm at the preset's tier"),
+    ], default="glb")
+    export_path: bpy.props.StringProperty(name="File", description="Where to write the export",
+                                          subtype="FILE_PATH", default="//sanctuary.glb")
 
 
