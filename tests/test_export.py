@@ -227,6 +227,23 @@ def test_gltf_leaves_are_gpu_instances_where_blender_has_them(tmp_path):
         quats = accessor(doc, blob, attrs["ROTATION"])
         assert np.linalg.norm(quats, axis=1) == pytest.approx(1.0, abs=1e-5)
 
+    # The drop stand-ins sit where geometry nodes put the drops, frame by frame.
+    standins = [n["name"] for n in doc["nodes"] if n["name"].startswith("drop_standin_")]
+    assert len(standins) == 96
+    for frame in (40, 41):
+        bpy.context.scene.frame_set(frame)
+        drops = np.array([np.array(i.matrix_world.translation)
+                          for i in bpy.context.evaluated_depsgraph_get().object_instances
+                          if i.is_instance and i.object.original.name == "mercury_leaves"])
+        shown = 0
+        for name in standins:
+            scale = sample(doc, blob, (name, "scale"), frame / FPS)
+            if scale.max() > 1e-4:  # float32 key times: a hidden drop can read a hair above 0
+                x, y, z = sample(doc, blob, (name, "translation"), frame / FPS)
+                assert np.min(np.linalg.norm(drops - [x, -z, y], axis=1)) < 1e-4
+                shown += 1
+        assert shown > 10
+
 
 def test_instance_matrices_decompose_into_gltf_trs():
     from sanctuary.export.instances import TO_GLTF, to_trs

@@ -24,8 +24,7 @@ from .datablocks import INSTANCER, Owner
 from .meshes import mesh_from_polygons, point_cloud
 from .nodes import geometry_group, modifier_input_id
 
-SAG = 0.22  # radians a leaf bends under a full drop
-SPRING = (2.6, 9.0)  # damping (1/s) and angular frequency (rad/s) of the leaf springing back
+SAG, SPRING = core_leaves.SAG, core_leaves.SPRING  # the same drip as core_leaves.drop_state
 
 
 @dataclass

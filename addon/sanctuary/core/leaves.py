@@ -28,6 +28,35 @@ SWELL = 0.42  # fraction spent swelling a drop at the tip
 GRAVITY = 9.81
 DROP_RADIUS = 0.16  # of the leaf's length, at full swell
 VARIANTS = 4
+SAG = 0.22  # radians a leaf bends under a full drop
+SPRING = (2.6, 9.0)  # damping (1/s) and angular frequency (rad/s) of the leaf springing back
+
+
+@dataclass(frozen=True)
+class Drops:
+    position: np.ndarray  # (N, 3)
+    scale: np.ndarray  # (N, 3): radius, radius, radius x stretch
+    visible: np.ndarray  # (N,) bool
+
+
+def drop_state(seconds: float, period, phase, tip, fall_height, leaf_scale) -> Drops:
+    """Each leaf's drop at a time: the geometry-nodes drip (blender/forest.py) in numpy,
+    for exporters that need the drops as plain animated transforms."""
+    s = np.mod(seconds / period + phase, 1.0)
+    released_at = REST + SWELL
+    swelling = ((s > REST - 1e-6) & (s < released_at)).astype(np.float64)
+    swell = (s - REST) / SWELL * swelling
+    tau = np.mod(s - released_at, 1.0) * period
+    spring = np.exp(-SPRING[0] * tau) * np.cos(SPRING[1] * tau)
+    sag = (swell * swelling + spring * (1.0 - swelling)) * SAG
+    fall = tau * tau * 0.5 * GRAVITY
+    falling = (1.0 - swelling) * (fall < fall_height)
+    visible = np.maximum(swelling * (swell > 0.02), falling) >= 0.5
+    drop_z = fall * (1.0 - swelling) + leaf_scale * np.sin(sag) * 0.9
+    position = tip - np.stack([np.zeros_like(drop_z), np.zeros_like(drop_z), drop_z], axis=1)
+    radius = leaf_scale * DROP_RADIUS * np.maximum(np.cbrt(np.maximum(swell, 0.0)), 1.0 - swelling)
+    stretch = 1.0 + swell ** 4 * 0.9 + (1.0 - swelling) * 0.5
+    return Drops(position, np.stack([radius, radius, radius * stretch], axis=1), visible)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from ..core.paths import export_format, writable_file
 from .instances import add_gpu_instances
 
 
+DROP_STANDINS = 96  # drops of the leaves nearest the heart, animated in glTF
+
+
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op = bpy.ops.export_scene.gltf
     op(**compat.operator_kwargs(
@@ -34,7 +37,12 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     scene = bpy.context.scene
     scene.frame_set(frames[0])
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
-    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
+    leaves, drop = scene.objects.get("mercury_leaves"), bpy.data.objects.get("mercury_drop")
+    drops = None
+    if leaves is not None and drop is not None:
+        drops = {"leaves": leaves, "drop": drop, "frames": frames, "fps": scene.render.fps / scene.render.fps_base,
+                 "count": DROP_STANDINS}
+    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers, drops)
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
