@@ -22,10 +22,12 @@ def truth():
     """What Blender itself shows at each of FRAMES, in a build of the default preset."""
     from sanctuary import jobs
     from sanctuary.core import presets
+    from sanctuary.export.standins import make_standins, remove_standins
 
     jobs.new_file()
     jobs.build(presets.load_scene())
     scene = bpy.context.scene
+    standins = make_standins(scene, RANGE)
     heart, light = bpy.data.objects["heart"], bpy.data.objects["heart_light"]
     emission = heart.active_material.node_tree.nodes["Principled BSDF"].inputs["Emission Strength"]
     out = {}
@@ -36,9 +38,23 @@ def truth():
         out[f] = {"heart_scale": heart.matrix_world.to_scale()[0], "glow": emission.default_value,
                   "camera": np.array(bpy.data.objects[CAMERA].matrix_world.translation),
                   "light_color": np.array(light.data.color), "water_verts": len(corners),
-                  "water_box": (corners.min(0), corners.max(0)) if len(corners) else None}
+                  "water_box": (corners.min(0), corners.max(0)) if len(corners) else None,
+                  "drops": {o.name: (np.array(o.matrix_world.translation), o.matrix_world.to_scale()[2])
+                            for o in standins}}
         water.to_mesh_clear()
+    remove_standins(standins)
     return out
+
+
+def check_drops(objs, want):
+    """Every drop stand-in where Blender has it (and only the visible ones need a place)."""
+    shown = 0
+    for name, (where, size) in want["drops"].items():
+        assert objs[name].matrix_world.to_scale()[2] == pytest.approx(size, abs=1e-4)
+        if size > 1e-4:
+            assert np.array(objs[name].matrix_world.translation) == pytest.approx(where, abs=1e-3)
+            shown += 1
+    assert shown > 10
 
 
 def export(tmp_path, ext):
@@ -79,6 +95,9 @@ def sample(doc, blob, target, seconds):
             times = accessor(doc, blob, sampler["input"])[:, 0]
             values = accessor(doc, blob, sampler["output"])
             return np.array([np.interp(seconds, times, values[:, i]) for i in range(values.shape[1])])
+    if isinstance(target, tuple):  # the exporter leaves out channels that hold still: the node's own value
+        node = next(n for n in doc["nodes"] if n["name"] == target[0])
+        return np.array(node.get(target[1], {"scale": [1, 1, 1], "translation": [0, 0, 0]}[target[1]]))
     raise AssertionError(f"no channel for {target}")
 
 
@@ -150,6 +169,7 @@ def test_alembic_round_trips_transforms_and_the_growing_water(tmp_path, truth):
         scene.frame_set(f)
         assert objs["heart"].matrix_world.to_scale()[0] == pytest.approx(truth[f]["heart_scale"], rel=1e-3)
         assert np.array(objs[CAMERA].matrix_world.translation) == pytest.approx(truth[f]["camera"], abs=1e-3)
+        check_drops(objs, truth[f])
         water = objs[WATER].evaluated_get(bpy.context.evaluated_depsgraph_get())
         verts = np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices])
         assert len(verts) == truth[f]["water_verts"]
@@ -170,6 +190,7 @@ def test_fbx_round_trips_transforms_and_cameras(tmp_path, truth):
         scene.frame_set(f)
         assert objs["heart"].matrix_world.to_scale()[0] == pytest.approx(truth[f]["heart_scale"], rel=1e-3)
         assert np.array(objs[CAMERA].matrix_world.translation) == pytest.approx(truth[f]["camera"], abs=1e-3)
+        check_drops(objs, truth[f])
 
 
 # --- .blend for a farm ----------------------------------------------------------------------------

@@ -19,9 +19,7 @@ from ..blender.datablocks import INSTANCER
 from ..core.errors import ConfigError
 from ..core.paths import export_format, writable_file
 from .instances import add_gpu_instances
-
-
-DROP_STANDINS = 96  # drops of the leaves nearest the heart, animated in glTF
+from .standins import make_standins, remove_standins
 
 
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
@@ -37,12 +35,7 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     scene = bpy.context.scene
     scene.frame_set(frames[0])
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
-    leaves, drop = scene.objects.get("mercury_leaves"), bpy.data.objects.get("mercury_drop")
-    drops = None
-    if leaves is not None and drop is not None:
-        drops = {"leaves": leaves, "drop": drop, "frames": frames, "fps": scene.render.fps / scene.render.fps_base,
-                 "count": DROP_STANDINS}
-    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers, drops)
+    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
@@ -124,6 +117,7 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    standins = make_standins(scene, frames)
     selection = select_exportable(scene)
     try:
         WRITERS[fmt](staging / out.name, fmt, frames)
@@ -140,5 +134,6 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         return written
     finally:
         restore_selection(scene, selection)
+        remove_standins(standins)
         shutil.rmtree(staging, ignore_errors=True)
         scene.frame_start, scene.frame_end, scene.frame_current = saved

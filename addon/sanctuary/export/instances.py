@@ -6,9 +6,7 @@ frames of the sketch preset's 8,192 instances ran past 10 minutes). So the
 leaves are left out of that export and added to its file afterwards: one node
 per leaf shape, whose instances' translations, rotations and scales are
 accessors, as they stand at the first exported frame. Their drops, which
-fall and re-form, are carried by stand-ins: the drops of the leaves nearest the
-heart, as nodes animated in the film's one clip (the geometry-nodes drip, in
-numpy: core.leaves.drop_state).
+fall and re-form, travel as keyed stand-in objects (export/standins.py).
 """
 from __future__ import annotations
 
@@ -17,8 +15,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-
-from ..core.leaves import drop_state
 
 # Blender is Z-up, glTF Y-up: (x, y, z) -> (x, z, -y).
 TO_GLTF = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
@@ -185,70 +181,15 @@ def add_mesh(gltf: GltfFile, source, materials: dict) -> int:
     return gltf.add("meshes", {"name": source.data.name, "primitives": [prim]})
 
 
-def point_attributes(obj, names: dict[str, int]) -> dict[str, np.ndarray]:
-    """Per-point attributes of a point-cloud mesh: {name: width} -> arrays."""
-    out = {}
-    for name, width in names.items():
-        values = np.empty(len(obj.data.vertices) * width, np.float32)
-        obj.data.attributes[name].data.foreach_get("vector" if width == 3 else "value", values)
-        out[name] = values.reshape(-1, 3) if width == 3 else values
-    return out
-
-
-def seconds_at(obj, frames: np.ndarray) -> np.ndarray:
-    """The drip clock the leaves' modifier is keyed with, at each frame."""
-    from ..blender.compat import fcurves
-
-    curve = next(fc for fc in fcurves(obj) if fc.data_path.startswith("modifiers["))
-    return np.array([curve.evaluate(float(f)) for f in frames])
-
-
-def add_drop_standins(gltf: GltfFile, leaves, drop, frames: tuple[int, int], fps: float, count: int,
-                      materials: dict) -> int:
-    """The drops of the `count` leaves nearest the heart's column, keyed every frame."""
-    a = point_attributes(leaves, {"drip_period": 1, "drip_phase": 1, "tip": 3, "fall_height": 1, "leaf_scale": 1})
-    m = np.array(leaves.matrix_world)
-    tip = a["tip"] @ m[:3, :3].T + m[:3, 3]
-    pick = np.argsort(np.hypot(tip[:, 0], tip[:, 1]))[:count]
-    frame_list = np.arange(frames[0], frames[1] + 1)
-    clock = seconds_at(leaves, frame_list)
-    trans = np.empty((len(frame_list), len(pick), 3))
-    scale = np.empty_like(trans)
-    for i, t in enumerate(clock):
-        d = drop_state(t, a["drip_period"][pick], a["drip_phase"][pick], tip[pick], a["fall_height"][pick],
-                       a["leaf_scale"][pick])
-        trans[i] = d.position @ TO_GLTF.T
-        scale[i] = d.scale[:, [0, 2, 1]] * d.visible[:, None]  # Blender's Z scale is glTF's Y
-    mesh = add_mesh(gltf, drop, materials)
-    clips = gltf.doc.setdefault("animations", [])
-    if not clips:
-        clips.append({"name": "Scene", "channels": [], "samplers": []})
-    clip = clips[0]
-    times = gltf.accessor((frame_list / fps)[:, None], "SCALAR", bounds=True)
-    scene_nodes = gltf.doc["scenes"][gltf.doc.get("scene", 0)].setdefault("nodes", [])
-    for j in range(len(pick)):
-        node = gltf.add("nodes", {"name": f"drop_standin_{j:03d}", "mesh": mesh,
-                                  "translation": trans[0, j].tolist(), "scale": scale[0, j].tolist()})
-        scene_nodes.append(node)
-        for path, values in (("translation", trans[:, j]), ("scale", scale[:, j])):
-            clip["samplers"].append({"input": times, "output": gltf.accessor(values, "VEC3"),
-                                     "interpolation": "LINEAR"})
-            clip["channels"].append({"sampler": len(clip["samplers"]) - 1, "target": {"node": node, "path": path}})
-    return len(pick)
-
-
-def add_gpu_instances(path: Path, depsgraph, instancers: set[str], drops: dict | None = None) -> int:
-    """Append every instance of the instancers to the glTF at path, and the drop stand-ins
-    (drops: leaves, drop, frames, fps, count); returns how many instances."""
+def add_gpu_instances(path: Path, depsgraph, instancers: set[str]) -> int:
+    """Append every instance of the instancers to the glTF at path; returns how many."""
     groups = gather(depsgraph, instancers)
-    if not groups and not drops:
+    if not groups:
         return 0
     gltf = GltfFile(path)
     scene_nodes = gltf.doc["scenes"][gltf.doc.get("scene", 0)].setdefault("nodes", [])
     materials: dict = {}
     total = 0
-    if drops:
-        add_drop_standins(gltf, materials=materials, **drops)
     for source, matrices in sorted(groups.items(), key=lambda kv: kv[0].name):
         mesh = add_mesh(gltf, source, materials)
         t, r, s = to_trs(matrices)
