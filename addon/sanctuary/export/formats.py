@@ -58,9 +58,9 @@ def select_exportable(scene) -> list:
     """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals).
 
     Realized per frame, their few hundred thousand instances make USD and Alembic files of
-    gigabytes (a 24-frame Alembic of the default forest: 2 GB, 15 GB of memory); until the
-    exporters get real instancing, these two formats carry trees, heart, water, cameras and
-    lights. Returns the previous selection so it can be restored."""
+    gigabytes (a 24-frame Alembic of the default forest: 2 GB, 15 GB of memory). glTF gets
+    the leaves back as GPU instances (instances.py) and every format gets drop stand-ins
+    (standins.py). Returns the previous selection so it can be restored."""
     before = [o for o in scene.objects if o.select_get()]
     for obj in scene.objects:
         obj.select_set(not obj.get(INSTANCER, False))

@@ -96,7 +96,3 @@ def write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
-
-
-def stderr_log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
