@@ -28,9 +28,16 @@ INSTALL = textwrap.dedent("""
     result["panel"] = [panel.bl_space_type, panel.bl_region_type, panel.bl_category] if panel else None
     result["cli_registered"] = mod._cli_handle is not None
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
-    bpy.context.scene.sanctuary.preset = "sketch"
+    bpy.ops.sanctuary.load_preset(name="sketch")
     result["build"] = list(bpy.ops.sanctuary.build())
     result["fingerprint"] = bpy.context.scene.sanctuary.fingerprint
+    # A user preset goes to the extension's own user folder and is offered by the preset menu.
+    bpy.context.scene.sanctuary.forest.tree_count = 9
+    result["save"] = list(bpy.ops.sanctuary.save_preset(name="mine"))
+    result["user_folder"] = bpy.utils.extension_path_user(name, path="presets")
+    bpy.ops.sanctuary.load_preset(name="sketch")
+    result["reload"] = list(bpy.ops.sanctuary.load_preset(name="mine"))
+    result["reloaded_count"] = bpy.context.scene.sanctuary.forest.tree_count
     # The function registered as `blender --command sanctuary`, called with arguments.
     result["cli_exit"] = mod.cli.blender_command(["build", "--preset", "sketch", "--out", out_blend])
     for _ in range(3):
@@ -83,6 +90,9 @@ def test_installed_through_blender_enabled_and_builds(extension_zip, tmp_path):
     assert result["panel"] == ["VIEW_3D", "UI", "Sanctuary"]
     assert result["cli_registered"]
     assert result["build"] == ["FINISHED"]
+    assert result["save"] == ["FINISHED"] and result["reload"] == ["FINISHED"] and result["reloaded_count"] == 9
+    assert (Path(result["user_folder"]) / "mine.toml").is_file()
+    assert Path(result["user_folder"]).is_relative_to(tmp_path / "user")
     assert result["cli_exit"] == 0 and out.stat().st_size > 0
     assert result["after_disable"] == [[False, False]] * 3 and result["reenabled"]
     # The extension builds exactly what the command line builds.

@@ -14,7 +14,7 @@ import bpy
 
 from . import __version__
 from .blender import datablocks
-from .blender.build import build_scene, describe
+from .blender.build import build_scene, describe, retime_scene
 from .core import presets
 from .core import timeline as tl
 from .core.errors import ConfigError
@@ -36,9 +36,20 @@ def new_file() -> None:
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
 
 
-def build(loaded: presets.Loaded, scene=None) -> dict:
+def build(loaded: presets.Loaded, scene=None, on_stage=None) -> dict:
     t0 = time.perf_counter()
-    result = build_scene(loaded, scene)
+    result = build_scene(loaded, scene, on_stage)
+    return _describe_build(loaded, result, t0)
+
+
+def retime(loaded: presets.Loaded, scene=None, on_stage=None) -> dict:
+    """Apply the preset's timeline to the built scene without growing the forest again."""
+    t0 = time.perf_counter()
+    result, warnings = retime_scene(loaded, scene, on_stage)
+    return {**_describe_build(loaded, result, t0), "warnings": warnings}
+
+
+def _describe_build(loaded: presets.Loaded, result, t0: float) -> dict:
     return {
         "preset": loaded.name,
         "preset_file": str(loaded.path),

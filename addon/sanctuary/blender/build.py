@@ -7,19 +7,26 @@ the scene exactly as it was (its half-made data is removed).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import bpy
+import numpy as np
 
+from ..core.errors import ConfigError
+from ..core.overrides import assignments
 from ..core.presets import Loaded
-from ..core.shots import plan_shots
+from ..core.shots import camera_corridors, plan_shots
 from ..core.tending import respond, schedule
 from . import datablocks
 from .cameras import build_cameras
 from .fingerprint import fingerprint
 from .clearing import build_clearing
-from .forest import build_forest
+from .forest import build_forest, rekey_seconds
 from .ground import build_ground
 from .look import apply_look
 from .sky import build_sky
@@ -36,10 +43,17 @@ class BuildResult:
 
 
 class Timer:
-    def __init__(self):
+    """Runs the stages, times them, and tags what each makes with its name."""
+
+    def __init__(self, owner=None, on_stage=None):
         self.timings: dict[str, float] = {}
+        self.owner, self.on_stage = owner, on_stage
 
     def __call__(self, name: str, fn, *args):
+        if self.on_stage is not None:
+            self.on_stage(name)
+        if self.owner is not None:
+            self.owner.stage = name
         t0 = time.perf_counter()
         out = fn(*args)
         self.timings[name] = round(time.perf_counter() - t0, 4)
@@ -50,11 +64,12 @@ def build_name(loaded: Loaded) -> str:
     return f"Sanctuary {loaded.data['meta']['name']} seed {loaded.data['seed']}"
 
 
-def build_scene(loaded: Loaded, scene=None) -> BuildResult:
+def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
+    """The whole scene. on_stage(name) is called as each stage begins (for progress)."""
     scene = scene or bpy.context.scene
     cfg = loaded.data
-    timer = Timer()
     owner = datablocks.Owner(build_name(loaded))
+    timer = Timer(owner, on_stage)
     try:
         plans = timer("shots", plan_shots, cfg)
         response = timer("response", respond, cfg)
@@ -69,11 +84,96 @@ def build_scene(loaded: Loaded, scene=None) -> BuildResult:
         datablocks.remove_build(owner.token)
         raise
     timer("commit", _commit, scene, owner, cfg, plans, cameras, world)
+    _remember_forest(owner.collection, cfg, forest.tree_xy, plans)
     scene["sanctuary_events"] = events_json(acts)
     timer("look", apply_look, scene, owner, cfg)
     result = describe(scene, owner.collection)
     result.timings = {**timer.timings, **result.timings}
     return result
+
+
+# What the forest was grown from: a retime may change anything else.
+FOREST_KEYS = ("seed", "forest", "leaves", "ground", "clearing")
+# Stages a retime makes again. The ground is cheap and carries the frost on its
+# material; the forest stays, only its drip clock is re-keyed.
+RETIMED = ("ground", "clearing", "tending", "sky", "cameras", "look")
+GROWN_FROM, TREE_XY, CORRIDORS = "sanctuary_grown_from", "sanctuary_tree_xy", "sanctuary_corridors"
+
+
+def _base_name(id_data) -> str:
+    """"mercury_leaves.001" (a second build in the file) -> "mercury_leaves"."""
+    return re.sub(r"\.\d{3}$", "", id_data.name)
+
+
+def _corridor_hash(plans) -> str:
+    return hashlib.sha256(np.round(camera_corridors(plans), 4).tobytes()).hexdigest()[:16]
+
+
+def _remember_forest(root, cfg: dict, tree_xy, plans) -> None:
+    root[GROWN_FROM] = json.dumps({k: cfg[k] for k in FOREST_KEYS}, sort_keys=True)
+    root[TREE_XY] = [float(v) for v in np.asarray(tree_xy, dtype=np.float64).ravel()]
+    root[CORRIDORS] = _corridor_hash(plans)
+
+
+def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult, list[str]]:
+    """Apply the timeline (beats, acts, shots, heart, sky, look) to the built scene, keeping its forest.
+
+    Everything the timeline keys is made again under a temporary token and
+    swapped in only when all of it succeeded; the forest's drip clock is
+    re-keyed to the new film length. The result equals a full build of the
+    same preset, except that a forest grown around the old camera paths is not
+    re-cleared for new ones (returned as a warning). Raises ConfigError if a
+    key the forest was grown from changed: that needs a Build.
+    """
+    scene = scene or bpy.context.scene
+    cfg = loaded.data
+    root = datablocks.current_root(scene)
+    if root is None or GROWN_FROM not in root:
+        raise ConfigError("Apply Timeline", "", "no build of this version in the scene yet: Build first")
+    grown = json.loads(root[GROWN_FROM])
+    changed = assignments(grown, {k: cfg[k] for k in FOREST_KEYS})
+    if changed:
+        key = changed[0].split("=", 1)[0]
+        raise ConfigError("Apply Timeline", key, "changed since the forest was built: Build to apply it")
+    old_token = root[datablocks.TOKEN]
+    kept = datablocks.owned_by(old_token, {"forest"})
+    fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and _base_name(i) == "fallen_shape_0")
+    tree_xy = np.array(root[TREE_XY], dtype=np.float64).reshape(-1, 2)
+
+    owner = datablocks.Owner("", collection=root)
+    owner.token = uuid.uuid4().hex  # new data waits under its own token until it all exists
+    timer = Timer(owner, on_stage)
+    try:
+        plans = timer("shots", plan_shots, cfg)
+        response = timer("response", respond, cfg)
+        (floor,) = timer("ground", build_ground, cfg, owner)
+        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
+        acts = timer("schedule", schedule, cfg, tree_xy)
+        timer("tending", build_tending, cfg, owner, acts, response, fallen_mesh)
+        _, world = timer("sky", build_sky, cfg, owner, response)
+        cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
+    except BaseException:
+        datablocks.remove_build(owner.token)
+        raise
+    datablocks.remove_build(old_token, RETIMED)
+    for id_data in datablocks.owned_by(owner.token):
+        id_data[datablocks.TOKEN] = old_token
+    owner.token = old_token
+    datablocks.reclaim_names(old_token)
+    leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and _base_name(i) == "mercury_leaves"), None)
+    if leaves is not None:  # none when the forest has no leaves
+        owner.stage = "forest"
+        rekey_seconds(owner, leaves, cfg["timeline"])
+    apply_stage(scene, cfg, plans, cameras, world)
+    scene["sanctuary_events"] = events_json(acts)
+    timer("look", apply_look, scene, owner, cfg)
+    warnings = []
+    if _corridor_hash(plans) != root[CORRIDORS]:
+        warnings.append("the camera paths moved: the forest was cleared for the old ones; Build to clear it "
+                        "for the new ones")
+    result = describe(scene, root)
+    result.timings = {**timer.timings, **result.timings}
+    return result, warnings
 
 
 def _commit(scene, owner, cfg, plans, cameras, world) -> None:

@@ -13,6 +13,7 @@ import bpy
 TOKEN = "sanctuary_build"  # on every ID a build creates
 INSTANCER = "sanctuary_instancer"  # on point clouds that geometry nodes turn into thousands of instances
 ROOT = "sanctuary_root"  # on the build's own collection
+STAGE = "sanctuary_stage"  # which stage of the build made an ID ("forest", "tending", ...)
 
 # Where a build may create data; each is swept on rebuild and on failure.
 OWNED = ("objects", "meshes", "materials", "node_groups", "actions", "images", "worlds", "cameras",
@@ -22,13 +23,19 @@ OWNED = ("objects", "meshes", "materials", "node_groups", "actions", "images", "
 class Owner:
     """Creates and tags the data-blocks of one build."""
 
-    def __init__(self, name: str):
-        self.token = uuid.uuid4().hex
-        self.collection = self.tag(bpy.data.collections.new(name))
-        self.collection[ROOT] = True
+    def __init__(self, name: str, collection=None):
+        """A new build; or, given a build's collection, more data for that build (a retime)."""
+        self.stage = "root"
+        if collection is None:
+            self.token = uuid.uuid4().hex
+            self.collection = self.tag(bpy.data.collections.new(name))
+            self.collection[ROOT] = True
+        else:
+            self.token, self.collection = collection[TOKEN], collection
 
     def tag(self, id_data):
         id_data[TOKEN] = self.token
+        id_data[STAGE] = self.stage
         return id_data
 
     def new(self, kind: str, name: str, *args):
@@ -55,17 +62,18 @@ class Owner:
             self.tag(action)
 
 
-def owned_by(token: str) -> list:
-    """Every ID in the file made by the build with this token."""
+def owned_by(token: str, stages=None) -> list:
+    """Every ID in the file made by the build with this token (by these stages only, if given)."""
     found = []
     for kind in OWNED:
-        found += [i for i in getattr(bpy.data, kind) if i.get(TOKEN) == token]
+        found += [i for i in getattr(bpy.data, kind)
+                  if i.get(TOKEN) == token and (stages is None or i.get(STAGE) in stages)]
     return found
 
 
-def remove_build(token: str) -> int:
-    """Delete everything a build made; returns how many IDs went."""
-    ids = owned_by(token)
+def remove_build(token: str, stages=None) -> int:
+    """Delete everything a build (or these stages of it) made; returns how many IDs went."""
+    ids = owned_by(token, stages)
     if ids:
         bpy.data.batch_remove(ids)
     return len(ids)

@@ -173,6 +173,15 @@ def fallen_group(owner: Owner, shapes_coll):
     return g.tree
 
 
+def rekey_seconds(owner: Owner, obj, timeline: dict) -> None:
+    """A retimed film: the drip clock keyed again over its new frame range."""
+    mod = next(m for m in obj.modifiers if m.type == "NODES")
+    path = f'modifiers["{mod.name}"]["{modifier_input_id(mod.node_group, "Seconds")}"]'
+    for fc in [fc for fc in fcurves(obj) if fc.data_path == path]:
+        fc.keyframe_points.clear()
+    key_seconds(owner, obj, mod, mod.node_group, timeline)
+
+
 def key_seconds(owner: Owner, obj, mod, group, timeline: dict) -> None:
     """The drip clock: seconds, keyed linearly across the film and extrapolated beyond it."""
     ident = modifier_input_id(group, "Seconds")

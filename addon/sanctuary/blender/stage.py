@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import bpy
+
 from ..core import timeline as tl
 from ..core.shots import ShotPlan
 
@@ -47,3 +49,17 @@ def remove_markers(scene) -> None:
     names = set(scene.get(MARKERS, ()))
     for m in [m for m in scene.timeline_markers if m.name in names]:
         scene.timeline_markers.remove(m)
+
+
+def view_shot(scene, name: str) -> bool:
+    """Look through a built shot: its camera active, the preview range and the playhead on its frames."""
+    shots = {s["name"]: s for s in json.loads(scene.get("sanctuary_shots", "[]"))}
+    shot = shots.get(name)
+    camera = bpy.data.objects.get(shot["camera"]) if shot else None
+    if camera is None:
+        return False
+    scene.camera = camera
+    scene.use_preview_range = True
+    scene.frame_preview_start, scene.frame_preview_end = shot["frame_start"], shot["frame_end"]
+    scene.frame_current = shot["frame_start"]
+    return True

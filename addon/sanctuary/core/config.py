@@ -12,6 +12,7 @@ from . import timeline as tl
 from .errors import ConfigError
 from .schema import Bool, Float, Int, Spec, Str, Table, TableList, Variant, Vec, found
 
+SEED_MAX = 2**31 - 1  # what a Blender integer property holds (the panel's seed)
 COLOR = dict(n=3, lo=0.0, hi=1.0)
 AGX_LOOKS = ("none", "punchy", "greyscale", "very_high_contrast", "high_contrast", "medium_high_contrast",
              "base_contrast", "medium_low_contrast", "low_contrast", "very_low_contrast")
@@ -47,7 +48,7 @@ SPECIES = Table(fields={
     "leaf_size": Float(lo=0.02, hi=0.5, unit="m"),
 })
 
-BEATS = Table(fields={name: Float(lo=0.5, hi=600.0, unit="s") for name in tl.BEATS})
+BEATS = Table(fields={name: Float(lo=0.5, hi=600.0, unit="s", soft=(1.0, 30.0)) for name in tl.BEATS})
 
 ACT_COMMON = {
     "beat": Str(choices=tl.BEATS, doc="the beat the act is anchored to"),
@@ -89,60 +90,61 @@ SHOT = Table(fields={
 
 SCENE = Table(fields={
     "inherits": Str(pattern=r"[A-Za-z0-9_.\-/ ]*", default="", doc="preset this one starts from"),
-    "seed": Int(lo=0, hi=2**32 - 1),
+    "seed": Int(lo=0, hi=SEED_MAX),
     "meta": Table(fields={
         "name": Str(pattern=r"[A-Za-z0-9_\- ]+", max_len=60),
         "description": Str(max_len=200),
     }),
     "forest": Table(fields={
-        "tree_count": Int(lo=0, hi=2000),
-        "radius": Float(lo=5.0, hi=400.0, unit="m", doc="outer edge of the forest"),
-        "min_spacing": Float(lo=0.5, hi=20.0, unit="m", doc="Poisson-disk distance between trunks"),
+        "tree_count": Int(lo=0, hi=2000, soft=(0, 400)),
+        "radius": Float(lo=5.0, hi=400.0, unit="m", soft=(15.0, 80.0), doc="outer edge of the forest"),
+        "min_spacing": Float(lo=0.5, hi=20.0, unit="m", soft=(1.0, 6.0), doc="Poisson-disk distance between trunks"),
         "edge_density": Float(lo=0.0, hi=1.0, doc="how much denser and taller trees grow at the clearing's edge"),
-        "leaves_per_tree": Int(lo=0, hi=20000),
+        "leaves_per_tree": Int(lo=0, hi=20000, soft=(0, 4000)),
         "species": TableList(item=SPECIES, min_len=1, max_len=16, unique="name"),
     }),
     "leaves": Table(fields={
         "color": Vec(**COLOR),
         "roughness": Float(lo=0.0, hi=1.0),
         "thin_film": Vec(n=2, lo=0.0, hi=2000.0, doc="thin-film thickness range, nm"),
-        "drip_period": Float(lo=0.5, hi=120.0, unit="s", doc="mean time between drips of one leaf"),
+        "drip_period": Float(lo=0.5, hi=120.0, unit="s", soft=(1.0, 20.0), doc="mean time between drips of one leaf"),
         "drip_jitter": Float(lo=0.0, hi=1.0),
-        "fallen_count": Int(lo=0, hi=100000, doc="emerald and sapphire leaves on the floor"),
+        "fallen_count": Int(lo=0, hi=100000, soft=(0, 8000), doc="emerald and sapphire leaves on the floor"),
     }),
     "clearing": Table(fields={
-        "radius": Float(lo=2.0, hi=50.0, unit="m", doc="no trunk grows inside it"),
-        "rise": Float(lo=0.0, hi=2.0, unit="m", doc="how much the clearing floor is raised"),
+        "radius": Float(lo=2.0, hi=50.0, unit="m", soft=(3.0, 15.0), doc="no trunk grows inside it"),
+        "rise": Float(lo=0.0, hi=2.0, unit="m", soft=(0.0, 0.5), doc="how much the clearing floor is raised"),
     }),
     "ground": Table(fields={
-        "size": Float(lo=10.0, hi=1000.0, unit="m"),
-        "resolution": Int(lo=8, hi=1024, doc="grid cells along one side"),
+        "size": Float(lo=10.0, hi=1000.0, unit="m", soft=(40.0, 200.0)),
+        "resolution": Int(lo=8, hi=1024, soft=(16, 400), doc="grid cells along one side"),
         "undulation": Float(lo=0.0, hi=5.0, unit="m"),
         "color": Vec(**COLOR),
     }),
     "sky": Table(fields={
-        "hue_cycle": Float(lo=1.0, hi=3600.0, unit="s", doc="seconds for the sun to cycle the spectrum"),
+        "hue_cycle": Float(lo=1.0, hi=3600.0, unit="s", soft=(5.0, 120.0),
+                           doc="seconds for the sun to cycle the spectrum"),
         "saturation": Float(lo=0.0, hi=1.0),
-        "sun_strength": Float(lo=0.0, hi=100.0, unit="W/m2"),
+        "sun_strength": Float(lo=0.0, hi=100.0, unit="W/m2", soft=(0.0, 10.0)),
         "sun_elevation": Float(lo=-10.0, hi=90.0, unit="deg"),
         "sun_azimuth": Float(lo=-360.0, hi=360.0, unit="deg"),
-        "sky_strength": Float(lo=0.0, hi=20.0),
+        "sky_strength": Float(lo=0.0, hi=20.0, soft=(0.0, 3.0)),
         "haze": Float(lo=0.0, hi=1.0),
     }),
     "pedestal": Table(fields={
-        "height": Float(lo=0.3, hi=3.0, unit="m"),
-        "width": Float(lo=0.3, hi=3.0, unit="m"),
+        "height": Float(lo=0.3, hi=3.0, unit="m", soft=(0.6, 1.8)),
+        "width": Float(lo=0.3, hi=3.0, unit="m", soft=(0.6, 1.8)),
         "tiers": Int(lo=1, hi=6),
         "weathering": Float(lo=0.0, hi=1.0),
         "moss": Float(lo=0.0, hi=1.0),
         "color": Vec(**COLOR),
     }),
     "heart": Table(fields={
-        "size": Float(lo=0.1, hi=1.0, unit="m"),
+        "size": Float(lo=0.1, hi=1.0, unit="m", soft=(0.15, 0.6)),
         "hover": Float(lo=0.0, hi=1.0, unit="m", doc="gap above the pedestal top"),
-        "pulse_bpm": Float(lo=10.0, hi=200.0),
+        "pulse_bpm": Float(lo=10.0, hi=200.0, soft=(30.0, 120.0)),
         "scale": Float(lo=0.2, hi=2.0, doc="channel: size multiplier"),
-        "glow": Float(lo=0.0, hi=100.0, doc="channel: emission strength"),
+        "glow": Float(lo=0.0, hi=100.0, soft=(0.0, 10.0), doc="channel: emission strength"),
         "warmth": Float(lo=0.0, hi=1.0, doc="channel: 0 cold moonlight .. 1 warm dawn"),
         "flicker": Float(lo=0.0, hi=1.0, doc="channel: amplitude of flicker"),
         "moonlight": Vec(**COLOR),
@@ -150,8 +152,8 @@ SCENE = Table(fields={
     }),
     "frost": Table(fields={
         "coverage": Float(lo=0.0, hi=1.0, doc="channel: 0 none .. 1 full reach"),
-        "reach": Float(lo=0.2, hi=20.0, unit="m", doc="radius covered at coverage 1"),
-        "crystal_density": Float(lo=0.0, hi=5000.0, doc="crystals per m2 at full coverage"),
+        "reach": Float(lo=0.2, hi=20.0, unit="m", soft=(1.0, 8.0), doc="radius covered at coverage 1"),
+        "crystal_density": Float(lo=0.0, hi=5000.0, soft=(0.0, 2000.0), doc="crystals per m2 at full coverage"),
         "color": Vec(**COLOR),
     }),
     "timeline": Table(fields={

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as schema_config
+from . import overrides
 from .errors import ConfigError
 from .schema import Int, Spec, Table, join, spec_at
 
@@ -233,9 +234,50 @@ def load_scene(ref: str | Path = "default", seed: int | None = None, overrides: 
     """The validated scene preset with --seed and --set applied."""
     loaded = load(ref, SCENE, tuple(overrides), extra)
     if seed is not None:
-        loaded.data["seed"] = Int(lo=0, hi=2**32 - 1).check(seed, "seed", "--seed")
+        loaded.data["seed"] = Int(lo=0, hi=schema_config.SEED_MAX).check(seed, "seed", "--seed")
     return loaded
 
 
 def load_quality(ref: str | Path, overrides: tuple = (), extra: tuple = ()) -> Loaded:
     return load(ref, QUALITY, tuple(overrides), extra)
+
+
+PRESET_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
+
+
+def save_scene(data: dict, name: str, folder: str | Path, description: str = "", extra: tuple = ()) -> Path:
+    """Write data as the scene preset `folder/name.toml`, stating only what differs from "default".
+
+    The file is checked by loading it back before it replaces anything: a
+    preset that would not load is never left behind.
+    """
+    if not PRESET_NAME.fullmatch(name):
+        raise ConfigError("preset name", "", f"expected lower-case letters, digits and _ (like my_forest), "
+                                             f"found {name!r}")
+    folder = Path(folder)
+    data = copy.deepcopy(data)
+    data["meta"] = {"name": name, "description": description or data["meta"]["description"]}
+    if name == SCENE.base:
+        body = data  # the base itself: complete, inherits nothing
+    else:
+        base = load(SCENE.base, SCENE, (), extra).data
+        body = {"seed": data["seed"], "meta": data["meta"], **overrides.delta(base, data)}
+    text = overrides.dumps(body, f"Sanctuary scene preset {name!r}, saved from the Sanctuary panel.\n"
+                                 "It states only what differs from the default preset.")
+    path = folder / f"{name}.toml"
+    tmp = folder / f".{name}.toml.part"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        check = _read_chain(tmp, SCENE, (folder, *extra))[0] if name != SCENE.base else tomllib.loads(text)
+        check = SCENE.schema.check(check, "", str(path))
+        check.pop("inherits", None)
+        if check != data:
+            raise ConfigError(str(path), "", "the written preset does not read back to the same values")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ConfigError(str(path), "", f"cannot write: {e.strerror or e}") from None
+    finally:
+        if tmp.is_file():
+            tmp.unlink()
+    return path

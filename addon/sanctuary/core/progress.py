@@ -1,6 +1,7 @@
 """Progress of a batch of frames: a bar on a terminal, plain lines in a log."""
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable, TextIO
 
@@ -50,3 +51,12 @@ class Progress:
             what = "skipped (already there)" if seconds is None else f"{seconds:.1f} s"
             self.stream.write(f"{self.label} frame {frame}: {what}  {line}\n")
         self.stream.flush()
+
+
+STATUS = re.compile(r"\] (\d+)/(\d+) frames\s+(.*?)\s*$")
+
+
+def parse_status(line: str) -> tuple[int, int, str] | None:
+    """(done, total, "4.6 s/frame  ETA 2:09") from a progress line, for a parent watching a render."""
+    m = STATUS.search(line)
+    return (int(m[1]), int(m[2]), m[3]) if m else None

@@ -65,6 +65,7 @@ class Spec:
 class Int(Spec):
     lo: int | None = None
     hi: int | None = None
+    soft: tuple | None = None  # the range a slider offers (typing can go to lo..hi)
 
     def expected(self) -> str:
         return "an integer" + _range(self.lo, self.hi)
@@ -82,6 +83,7 @@ class Float(Spec):
     lo: float | None = None
     hi: float | None = None
     unit: str = ""
+    soft: tuple | None = None  # the range a slider offers (typing can go to lo..hi)
 
     def expected(self) -> str:
         unit = f" ({self.unit})" if self.unit else ""

@@ -58,8 +58,15 @@ def chatter_to(log: Path):
             terminal.close()
 
 
+def remove_partials(out_dir: Path) -> None:
+    """A frame a killed render was writing: never a frame, removed."""
+    for tmp in Path(out_dir).glob(".frame_*.part*"):
+        tmp.unlink(missing_ok=True)
+
+
 def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progress: Progress | None = None,
                   should_stop=lambda: False) -> RenderReport:
+    remove_partials(out_dir)
     apply_quality(scene, quality)
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))

@@ -3,17 +3,33 @@ import bpy
 
 from . import operators, panels, properties
 
-CLASSES = (properties.SanctuarySettings, operators.SANCTUARY_OT_build, operators.SANCTUARY_OT_random_seed,
-           operators.SANCTUARY_OT_export, panels.SANCTUARY_PT_scene)
+_registered: list = []
+
+
+@bpy.app.handlers.persistent
+def _stop_render_on_load(*_args) -> None:
+    """Opening another file ends the render's modal operator: stop its process too."""
+    job = operators.running_render()
+    if job is not None:
+        job.cancel()
+        operators._job["process"] = None
 
 
 def register():
-    for cls in CLASSES:
+    # Property groups are made from the preset schema at registration (see properties.py).
+    groups = properties.make_classes()  # the scene's settings group is the last
+    for cls in (*groups, *operators.CLASSES, *panels.CLASSES):
         bpy.utils.register_class(cls)
-    bpy.types.Scene.sanctuary = bpy.props.PointerProperty(type=properties.SanctuarySettings)
+        _registered.append(cls)
+    bpy.types.Scene.sanctuary = bpy.props.PointerProperty(type=groups[-1])
+    bpy.app.handlers.load_pre.append(_stop_render_on_load)
 
 
 def unregister():
-    del bpy.types.Scene.sanctuary
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    if _stop_render_on_load in bpy.app.handlers.load_pre:
+        bpy.app.handlers.load_pre.remove(_stop_render_on_load)
+    _stop_render_on_load()
+    if hasattr(bpy.types.Scene, "sanctuary"):
+        del bpy.types.Scene.sanctuary
+    while _registered:
+        bpy.utils.unregister_class(_registered.pop())
