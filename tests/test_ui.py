@@ -61,6 +61,11 @@ class OperatorProps:
         self.log.append(("operator_prop", self.idname, name, value))
 
 
+def stand_in(panel, log):
+    """A panel instance for draw(): its class attributes, and a recording layout."""
+    return type("P", (), {"layout": Recorder(log), "sections": getattr(panel, "sections", ())})()
+
+
 def check_log(log) -> None:
     for entry in log:
         if entry[0] == "prop":
@@ -303,7 +308,7 @@ def test_every_panel_draws_only_existing_properties_and_operators(registered):
     log = []
     for panel in panels.CLASSES[1:]:
         if panel.poll(bpy.context) if hasattr(panel, "poll") else True:
-            panel.draw(type("P", (), {"layout": Recorder(log)})(), bpy.context)
+            panel.draw(stand_in(panel, log), bpy.context)
     assert ("menu", "SANCTUARY_MT_presets") in log
     assert not any(e[0] == "template_list" for e in log)  # sub-panels wait for a preset
     bpy.ops.sanctuary.load_preset(name="default")
@@ -312,7 +317,7 @@ def test_every_panel_draws_only_existing_properties_and_operators(registered):
     try:
         for panel in panels.CLASSES[1:]:
             assert panel.poll(bpy.context) if hasattr(panel, "poll") else True
-            panel.draw(type("P", (), {"layout": Recorder(log)})(), bpy.context)
+            panel.draw(stand_in(panel, log), bpy.context)
     finally:
         operators._job["process"] = None
     ul = panels.SANCTUARY_UL_items
@@ -330,7 +335,7 @@ def test_every_panel_draws_only_existing_properties_and_operators(registered):
     # The act's own fields only: a reach shows its distances, not a gather's pattern.
     log.clear()
     settings.timeline.acts_index = 0
-    panels.SANCTUARY_PT_tending.draw(type("P", (), {"layout": Recorder(log)})(), bpy.context)
+    panels.SANCTUARY_PT_tending.draw(stand_in(panels.SANCTUARY_PT_tending, log), bpy.context)
     drawn = {e[2] for e in log if e[0] == "prop"}
     assert "from_distance" in drawn and "pattern" not in drawn
 
@@ -370,3 +375,20 @@ def test_settings_save_with_the_blend(registered, tmp_path):
     settings = bpy.context.scene.sanctuary
     assert settings.preset == "sketch" and settings.shots_index == 2
     assert props.panel_preset(settings).sets == ["forest.tree_count=23", "timeline.acts[0].duration=2.5"]
+
+
+def test_inside_blender_the_render_runs_in_blender_itself(tmp_path):
+    """No Blender binary here: check the command line, and run its Python with this interpreter."""
+    import subprocess
+    import sys
+
+    from sanctuary.render.process import command
+
+    cmd = command(["validate", "sketch", "--json"], binary="/opt/blender-4.2/blender")
+    assert cmd[:4] == ["/opt/blender-4.2/blender", "--background", "--factory-startup", "--python-expr"]
+    proc = subprocess.run([sys.executable, "-c", cmd[4]], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[-1])["ok"], proc.stderr
+    bad = command(["validate", "no_such_preset"], binary="blender")
+    proc = subprocess.run([sys.executable, "-c", bad[4]], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and "no preset named 'no_such_preset'" in proc.stderr
+    assert command(["presets"], binary="")[:3] == [sys.executable, "-m", "sanctuary"]

@@ -72,14 +72,9 @@ def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
     timer = Timer(owner, on_stage)
     try:
         plans = timer("shots", plan_shots, cfg)
-        response = timer("response", respond, cfg)
         (floor,) = timer("ground", build_ground, cfg, owner)
         forest = timer("forest", build_forest, cfg, owner, plans)
-        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
-        acts = timer("schedule", schedule, cfg, forest.tree_xy)
-        timer("tending", build_tending, cfg, owner, acts, response, forest.fallen_mesh)
-        _, world = timer("sky", build_sky, cfg, owner, response)
-        cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
+        acts, world, cameras = _story(cfg, owner, timer, plans, floor, forest.tree_xy, forest.fallen_mesh)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
@@ -90,6 +85,17 @@ def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
     result = describe(scene, owner.collection)
     result.timings = {**timer.timings, **result.timings}
     return result
+
+
+def _story(cfg: dict, owner, timer: Timer, plans, floor, tree_xy, fallen_mesh) -> tuple:
+    """The stages the timeline drives: heart, pedestal and frost, the tending, the sky, the cameras."""
+    response = timer("response", respond, cfg)
+    timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
+    acts = timer("schedule", schedule, cfg, tree_xy)
+    timer("tending", build_tending, cfg, owner, acts, response, fallen_mesh)
+    _, world = timer("sky", build_sky, cfg, owner, response)
+    cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
+    return acts, world, cameras
 
 
 # What the forest was grown from: a retime may change anything else.
@@ -140,18 +146,13 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
     fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and _base_name(i) == "fallen_shape_0")
     tree_xy = np.array(root[TREE_XY], dtype=np.float64).reshape(-1, 2)
 
-    owner = datablocks.Owner("", collection=root)
-    owner.token = uuid.uuid4().hex  # new data waits under its own token until it all exists
+    # New data waits under its own token until all of it exists.
+    owner = datablocks.Owner("", collection=root, token=uuid.uuid4().hex)
     timer = Timer(owner, on_stage)
     try:
         plans = timer("shots", plan_shots, cfg)
-        response = timer("response", respond, cfg)
         (floor,) = timer("ground", build_ground, cfg, owner)
-        timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
-        acts = timer("schedule", schedule, cfg, tree_xy)
-        timer("tending", build_tending, cfg, owner, acts, response, fallen_mesh)
-        _, world = timer("sky", build_sky, cfg, owner, response)
-        cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
+        acts, world, cameras = _story(cfg, owner, timer, plans, floor, tree_xy, fallen_mesh)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise

@@ -23,15 +23,15 @@ OWNED = ("objects", "meshes", "materials", "node_groups", "actions", "images", "
 class Owner:
     """Creates and tags the data-blocks of one build."""
 
-    def __init__(self, name: str, collection=None):
-        """A new build; or, given a build's collection, more data for that build (a retime)."""
+    def __init__(self, name: str, collection=None, token: str | None = None):
+        """A new build; or, given a build's collection, more data made into it (a retime, under its own token)."""
         self.stage = "root"
+        self.token = token or uuid.uuid4().hex
         if collection is None:
-            self.token = uuid.uuid4().hex
             self.collection = self.tag(bpy.data.collections.new(name))
             self.collection[ROOT] = True
         else:
-            self.token, self.collection = collection[TOKEN], collection
+            self.collection = collection
 
     def tag(self, id_data):
         id_data[TOKEN] = self.token

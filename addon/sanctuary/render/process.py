@@ -26,13 +26,14 @@ from .batch import remove_partials
 PACKAGE = Path(__file__).resolve().parent.parent  # .../sanctuary
 
 
-def command(args: list[str]) -> list[str]:
+def command(args: list[str], binary: str | None = None) -> list[str]:
     """The child's command line: Blender itself when we run inside it, else this Python with bpy."""
-    if Path(bpy.app.binary_path).name.lower().startswith("blender"):
+    binary = bpy.app.binary_path if binary is None else binary
+    if Path(binary).name.lower().startswith("blender"):
         code = ("import os, sys; sys.path.insert(0, {parent!r}); from {pkg}.cli import main; "
                 "code = main({args!r}); sys.stdout.flush(); sys.stderr.flush(); os._exit(code)").format(
                     parent=str(PACKAGE.parent), pkg=PACKAGE.name, args=list(args))
-        return [bpy.app.binary_path, "--background", "--factory-startup", "--python-expr", code]
+        return [binary, "--background", "--factory-startup", "--python-expr", code]
     return [sys.executable, "-m", PACKAGE.name, *args]
 
 

@@ -17,7 +17,7 @@ from ..export.formats import export as export_scene
 from ..render.process import RenderProcess
 from . import properties as props
 
-STAGES = ("shots", "response", "ground", "forest", "clearing", "schedule", "tending", "sky", "cameras", "commit",
+STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "commit",
           "look")
 
 

@@ -102,46 +102,40 @@ class SANCTUARY_PT_forest(SubPanel, bpy.types.Panel):
             draw_fields(self.layout, species, config.SPECIES.fields)
 
 
-class SANCTUARY_PT_leaves(SubPanel, bpy.types.Panel):
+class SectionsPanel(SubPanel):
+    """Whole preset sections, one after another: (section, heading)."""
+
+    sections: tuple = ()
+
+    def draw(self, context):
+        settings = context.scene.sanctuary
+        self.layout.use_property_split = True
+        for key, heading in self.sections:
+            if heading:
+                self.layout.label(text=heading)
+            draw_fields(self.layout, getattr(settings, key), config.SCENE.fields[key].fields)
+
+
+class SANCTUARY_PT_leaves(SectionsPanel, bpy.types.Panel):
     bl_label = "Mercury Leaves"
     bl_options = {"DEFAULT_CLOSED"}
-
-    def draw(self, context):
-        self.layout.use_property_split = True
-        draw_fields(self.layout, context.scene.sanctuary.leaves, config.SCENE.fields["leaves"].fields)
+    sections = (("leaves", ""),)
 
 
-class SANCTUARY_PT_clearing(SubPanel, bpy.types.Panel):
+class SANCTUARY_PT_clearing(SectionsPanel, bpy.types.Panel):
     bl_label = "Clearing and Pedestal"
-
-    def draw(self, context):
-        settings = context.scene.sanctuary
-        self.layout.use_property_split = True
-        draw_fields(self.layout, settings.clearing, config.SCENE.fields["clearing"].fields)
-        draw_fields(self.layout, settings.pedestal, config.SCENE.fields["pedestal"].fields)
+    sections = (("clearing", ""), ("pedestal", "Pedestal"))
 
 
-class SANCTUARY_PT_heart(SubPanel, bpy.types.Panel):
+class SANCTUARY_PT_heart(SectionsPanel, bpy.types.Panel):
     bl_label = "Heart and Frost"
-
-    def draw(self, context):
-        settings = context.scene.sanctuary
-        self.layout.use_property_split = True
-        draw_fields(self.layout, settings.heart, config.SCENE.fields["heart"].fields)
-        self.layout.label(text="Frost")
-        draw_fields(self.layout, settings.frost, config.SCENE.fields["frost"].fields)
+    sections = (("heart", ""), ("frost", "Frost"))
 
 
-class SANCTUARY_PT_sky(SubPanel, bpy.types.Panel):
+class SANCTUARY_PT_sky(SectionsPanel, bpy.types.Panel):
     bl_label = "Sky and Ground"
     bl_options = {"DEFAULT_CLOSED"}
-
-    def draw(self, context):
-        settings = context.scene.sanctuary
-        self.layout.use_property_split = True
-        draw_fields(self.layout, settings.sky, config.SCENE.fields["sky"].fields)
-        self.layout.label(text="Ground")
-        draw_fields(self.layout, settings.ground, config.SCENE.fields["ground"].fields)
+    sections = (("sky", ""), ("ground", "Ground"))
 
 
 class SANCTUARY_PT_tending(SubPanel, bpy.types.Panel):
