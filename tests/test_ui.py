@@ -39,7 +39,7 @@ class Recorder:
         self.log.append(("template_list", ul, data, name, active_data, active_name))
 
     def progress(self, **kw):
-        self.log.append(("progress", kw.get("factor")))
+        self.log.append(("progress", kw.get("factor"), kw.get("text")))
 
     def label(self, **kw):
         self.log.append(("label", kw.get("text")))
@@ -291,13 +291,19 @@ def test_interactive_render_shows_progress_and_cancels(registered, tmp_path):
     assert not bpy.ops.sanctuary.render.poll() and bpy.ops.sanctuary.render_cancel.poll()  # one at a time
     result = operators.SANCTUARY_OT_render.modal(op, context, key)
     assert result == {"PASS_THROUGH"} and operators.running_render() is not None  # keys go on to the artist
+    bars = []
     while result == {"PASS_THROUGH"}:
         time.sleep(0.2)
-        if any("/400 frames" in (t or "") for t in shown):  # the status bar counts frames: now Cancel
+        if any("/400 frames" in text for _, text in bars):  # the status bar counts frames: now Cancel
             bpy.ops.sanctuary.render_cancel()
         result = operators.SANCTUARY_OT_render.modal(op, context, tick)
+        if callable(shown[-1]):  # the status bar draws itself with this, as Blender would call it
+            log = []
+            shown[-1](type("Header", (), {"layout": Recorder(log)})(), bpy.context)
+            bars += [(e[1], e[2]) for e in log if e[0] == "progress"]
     assert result == {"FINISHED"} and operators.running_render() is None
-    assert shown[0].startswith("Sanctuary: building") and shown[-1] is None  # the status bar restored
+    assert bars[0][1].startswith("Sanctuary: building the scene")
+    assert any(f > 0 for f, _ in bars) and shown[-1] is None  # a filling bar, then the status bar restored
     assert reports[-1][0] == {"WARNING"} and "cancelled" in reports[-1][1]
     frames = sorted((tmp_path / "r").glob("frame_*.png"))
     assert 1 <= len(frames) < 400 and not list((tmp_path / "r").glob(".*part*"))
@@ -327,7 +333,7 @@ def test_every_panel_draws_only_existing_properties_and_operators(registered):
     ops = {e[1] for e in log if e[0] == "operator"}
     assert {"sanctuary.build", "sanctuary.apply_timeline", "sanctuary.render_cancel", "sanctuary.export",
             "sanctuary.save_preset", "sanctuary.list_edit", "sanctuary.copy_command"} <= ops
-    assert ("progress", 0.5) in log
+    assert ("progress", 0.5, "4/8") in log
     lists = {e[3] for e in log if e[0] == "template_list"}
     assert lists == {"species", "acts", "shots"}
     drawn = {e[2] for e in log if e[0] == "prop"}

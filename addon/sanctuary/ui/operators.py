@@ -386,11 +386,20 @@ class SANCTUARY_OT_render(SceneOperator, bpy.types.Operator):
         code = job.poll()
         _redraw(context)
         if code is None:
-            context.workspace.status_text_set(f"{job.status()}   (Cancel in the Sanctuary panel stops it)")
+            context.workspace.status_text_set(_status_bar)  # redrawn now, with the job's latest count
             return {"PASS_THROUGH"}
         context.window_manager.event_timer_remove(self._timer)
         context.workspace.status_text_set(None)
         return self.finish(context, job, code)
+
+
+def _status_bar(header, context) -> None:
+    """The status bar while a render runs: a progress bar with frames, time per frame and ETA."""
+    job = running_render()
+    if job is not None:
+        row = header.layout.row(align=True)
+        row.progress(factor=job.fraction, type="BAR", text=job.status())
+        row.label(text="Cancel: Sanctuary panel > Render")
 
 
 def _redraw(context) -> None:
