@@ -80,14 +80,14 @@ class Loaded:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _is_path(ref: str) -> bool:
+def is_path(ref: str) -> bool:
     return ref.endswith(".toml") or "/" in ref or os.sep in ref
 
 
 def find(ref: str | Path, kind: Kind = SCENE, extra: tuple = (), source: str = "--preset") -> Path:
     """A preset file for a name ("default") or a path ("my/preset.toml")."""
     ref = str(ref)
-    if _is_path(ref):
+    if is_path(ref):
         path = Path(ref).expanduser()
         if not path.is_file():
             raise ConfigError(source, "", f"no preset file at {ref}")

@@ -120,15 +120,15 @@ def make_property(key: str, spec: Spec, default, groups: list):
         return bpy.props.PointerProperty(type=group, **common)
     if isinstance(spec, TableList):
         first = default[0] if isinstance(default, list) and default else {}
-        item = spec.item
-        fields = _variant_fields(item) if isinstance(item, Variant) else item.fields
-        group = make_group(LISTS.get(key, key), fields, first, groups)
+        group = make_group(LISTS.get(key, key), fields_of(spec.item), first, groups)
         return bpy.props.CollectionProperty(type=group, **common)
     raise TypeError(f"no property for {type(spec).__name__}")
 
 
-def _variant_fields(spec: Variant) -> dict:
-    """Every key any kind may have: the panel shows the ones of the item's kind."""
+def fields_of(spec: Table | Variant) -> dict:
+    """The keys a list item may have; for acts every key any kind has (the panel shows its kind's)."""
+    if not isinstance(spec, Variant):
+        return dict(spec.fields)
     fields = {spec.tag: Str(choices=tuple(spec.kinds)), **spec.common}
     for kind_fields in spec.kinds.values():
         fields.update(kind_fields)
@@ -174,7 +174,7 @@ def read_value(value, spec: Spec, base=None):
         base = base if isinstance(base, list) else []
         return [read_value(item, spec.item, base[i] if i < len(base) else None) for i, item in enumerate(value)]
     if isinstance(spec, Variant):
-        kind = value.get(spec.tag) if isinstance(value, dict) else getattr(value, spec.tag)
+        kind = getattr(value, spec.tag)
         fields = {spec.tag: Str(), **spec.common, **spec.kinds[kind]}
         return read_value(value, Table(fields=fields), base if isinstance(base, dict) and base.get(spec.tag) == kind
                           else None)
@@ -206,7 +206,7 @@ def write_value(target, key: str, spec: Spec, value) -> None:
     elif isinstance(spec, TableList):
         items = getattr(target, key)
         items.clear()
-        fields = _variant_fields(spec.item) if isinstance(spec.item, Variant) else spec.item.fields
+        fields = fields_of(spec.item)
         for entry in value:
             item = items.add()
             for k, v in entry.items():
@@ -278,7 +278,7 @@ def load_into(settings, name: str) -> presets.Loaded:
     """Fill the settings from a preset (name or path); nothing changes if it does not load."""
     loaded = presets.load_scene(name, extra=user_preset_dirs())
     write(settings, loaded.data)
-    settings.preset = loaded.name if not presets._is_path(name) else str(loaded.path)
+    settings.preset = str(loaded.path) if presets.is_path(name) else loaded.name
     return loaded
 
 
@@ -338,8 +338,7 @@ def list_spec(name: str) -> Spec:
 
 
 def item_fields(name: str) -> dict:
-    spec = ITEM_SPECS[name]
-    return _variant_fields(spec) if isinstance(spec, Variant) else dict(spec.fields)
+    return fields_of(ITEM_SPECS[name])
 
 
 def new_item(name: str) -> dict:
