@@ -16,7 +16,6 @@ from ..core import leaves as core_leaves
 from ..core import timeline as tl
 from ..core import trees as core_trees
 from ..core.ground import height
-from ..core.placement import place_trees
 from ..core.shots import camera_corridors
 from . import materials
 from .compat import fcurves
@@ -37,24 +36,19 @@ class ForestData:
 
 def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
     seed, forest = cfg["seed"], cfg["forest"]
-    stand = place_trees(cfg, camera_corridors(plans))
+    grown = core_trees.grow_forest(cfg, camera_corridors(plans))
     trees_coll = owner.child_collection("trees")
     shapes = owner.child_collection("forest_shapes", hidden=True)
 
     bark = materials.bark(owner)
     mercury = materials.mercury(owner, cfg["leaves"])
-    anchors = []
-    for i, (xy, gz, sp_i, hs) in enumerate(zip(stand.xy, stand.ground_z, stand.species, stand.height_scale)):
+    for i, (tree, sp_i) in enumerate(zip(grown.trees, grown.species)):
         sp = forest["species"][sp_i]
-        tree = core_trees.grow_tree(sp, np.array([xy[0], xy[1], gz]), sp["height"] * hs, seed, i)
         verts, corners, sizes = core_trees.bark_mesh(tree, seed, i)
         mesh = mesh_from_polygons(owner, f"tree_{i:03d}", verts - tree.base.astype(np.float32), corners, sizes)
         mesh.materials.append(bark)
         obj = owner.object(f"tree_{i:03d}_{sp['name']}", mesh, trees_coll)
         obj.location = tuple(tree.base)
-        if forest["leaves_per_tree"]:
-            anchors.append(core_trees.leaf_anchors(tree, sp, forest["leaves_per_tree"], seed, i,
-                                                   core_leaves.VARIANTS))
 
     fallen_meshes = []
     leaf_coll = owner.child_collection("leaf_shapes", shapes)
@@ -73,17 +67,12 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
     drop_mesh.materials.append(mercury)
     drop_obj = owner.object("mercury_drop", drop_mesh, shapes)
 
-    if anchors:
-        pos = np.concatenate([a.position for a in anchors])
-        rot = np.concatenate([a.rotation for a in anchors])
-        scale = np.concatenate([a.scale for a in anchors])
-        tips = np.concatenate([a.tip for a in anchors])
-        fall_h = np.maximum(tips[:, 2] - height(tips[:, 0], tips[:, 1], cfg), 0.05)
-        cycles = core_leaves.drip_cycles(len(pos), cfg["leaves"], seed, "forest")
-        variant = np.concatenate([a.variant for a in anchors])
-        cloud = point_cloud(owner, "mercury_leaves", pos, {
-            "leaf_rotation": rot, "leaf_scale": scale, "variant": variant,
-            "drip_period": cycles.period, "drip_phase": cycles.phase, "tip": tips, "fall_height": fall_h})
+    leaves = grown.leaves
+    if leaves is not None:
+        cloud = point_cloud(owner, "mercury_leaves", leaves.position, {
+            "leaf_rotation": leaves.rotation, "leaf_scale": leaves.scale, "variant": leaves.variant,
+            "drip_period": grown.cycles.period, "drip_phase": grown.cycles.phase, "tip": leaves.tip,
+            "fall_height": grown.fall_height})
         leaf_obj = owner.object("mercury_leaves", cloud)
         leaf_obj[INSTANCER] = True
         group = leaves_group(owner, leaf_coll, drop_obj)
@@ -101,7 +90,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 
-    return ForestData(stand.xy, fallen_meshes[0])
+    return ForestData(grown.xy, fallen_meshes[0])
 
 
 def _instance(g, points, shapes_coll, variant, rotation, scale):

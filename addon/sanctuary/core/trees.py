@@ -281,3 +281,41 @@ def leaf_anchors(tree: Tree, sp: dict, count: int, seed: int, index: int, varian
     tip = pos + y_axis * scale[:, None] * 0.98 - z_axis * scale[:, None] * 0.18
     variant = rng.integers(0, variants, count).astype(np.int32)
     return LeafAnchors(pos, euler_from_basis(x_axis, y_axis, z_axis), scale, tip, variant)
+
+
+@dataclass
+class Forest:
+    """The grown forest: every tree, and every living leaf with its drip cycle."""
+
+    trees: list  # Tree, in stand order
+    species: list  # index into cfg["forest"]["species"] per tree
+    xy: np.ndarray  # (T, 2) trunk positions
+    leaves: LeafAnchors | None  # all trees' leaves, concatenated (None without leaves)
+    fall_height: np.ndarray  # (L,) tip height above the ground: how far a drop falls
+    cycles: object  # core.leaves.DripCycle of every leaf
+
+
+def grow_forest(cfg: dict, corridors: np.ndarray) -> Forest:
+    """Trees placed off the camera corridors, grown, and their leaves hung (the Blender forest and the
+    soundscape's drips both come from here)."""
+    from .ground import height
+    from .leaves import VARIANTS, drip_cycles
+    from .placement import place_trees
+
+    seed, forest = cfg["seed"], cfg["forest"]
+    stand = place_trees(cfg, corridors)
+    trees, anchors = [], []
+    for i, (xy, gz, sp_i, hs) in enumerate(zip(stand.xy, stand.ground_z, stand.species, stand.height_scale)):
+        sp = forest["species"][sp_i]
+        tree = grow_tree(sp, np.array([xy[0], xy[1], gz]), sp["height"] * hs, seed, i)
+        trees.append(tree)
+        if forest["leaves_per_tree"]:
+            anchors.append(leaf_anchors(tree, sp, forest["leaves_per_tree"], seed, i, VARIANTS))
+    leaves = None
+    if anchors:
+        leaves = LeafAnchors(*(np.concatenate([getattr(a, f) for a in anchors])
+                               for f in ("position", "rotation", "scale", "tip", "variant")))
+    tips = leaves.tip if leaves is not None else np.zeros((0, 3))
+    fall_h = np.maximum(tips[:, 2] - height(tips[:, 0], tips[:, 1], cfg), 0.05)
+    cycles = drip_cycles(len(tips), cfg["leaves"], seed, "forest")
+    return Forest(trees, list(stand.species), stand.xy, leaves, fall_h, cycles)
