@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import time
+import wave
 
 import pytest
 
@@ -44,6 +45,14 @@ def test_trailer_render_makes_frames_film_sheet_and_manifest(tmp_path, fresh_bpy
     assert head[4:8] == b"ftyp" and b"avc1" in film.read_bytes()  # MP4, H.264
     clip = fresh_bpy.data.movieclips.load(str(film))
     assert clip.frame_duration == 16 and tuple(clip.size) == (320, 180)
+    # The soundtrack under those 16 frames, as a WAV beside the film and as AAC inside it.
+    import aud
+
+    with wave.open(str(out / "film.wav")) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (2, 3, 48000, 32000)
+    track = aud.Sound(str(film))
+    assert track.specs == (48000.0, 2) and abs(track.length - 32000) < 2048  # AAC pads a frame or two
+    assert (out / "film.mp4").read_bytes().count(b"mp4a") >= 1
 
     sheet = out / "contact_sheet.png"
     assert png_complete(sheet) and png_size(sheet) == (1660, 546)  # 4 columns, 2 rows of stills
@@ -55,12 +64,16 @@ def test_trailer_render_makes_frames_film_sheet_and_manifest(tmp_path, fresh_bpy
     assert sorted(map(int, manifest["frame_seconds"])) == info["frames"]
     assert all(t > 0 for t in manifest["frame_seconds"].values())
     assert manifest["film"] == "film.mp4" and manifest["contact_sheet"] == "contact_sheet.png"
+    assert manifest["soundtrack"]["file"] == "film.wav" and manifest["soundtrack"]["peak_dbfs"] < -1.0
+    assert abs(manifest["soundtrack"]["loudness_lufs"] - -16.0) < 0.5
+    assert "captions" not in manifest and not (out / "film.srt").exists()  # the sketch has no captions
     assert "Saved: " in (out / "render.log").read_text()  # Blender's chatter went to the log
 
     # A re-run skips every frame and remakes only the film, sheet and manifest.
     code, again, _ = run_json("render", *SKETCH, "--set", "render.trailer_frames=2", "--out", str(out))
     assert code == 0 and len(again["skipped"]) == 16
-    assert sorted(again["wrote"]) == sorted(str(out / n) for n in ("film.mp4", "contact_sheet.png", "manifest.json"))
+    assert sorted(again["wrote"]) == sorted(str(out / n) for n in ("film.mp4", "film.wav", "contact_sheet.png",
+                                                                   "manifest.json"))
     assert json.loads((out / "manifest.json").read_text())["frame_seconds"] == manifest["frame_seconds"]
 
 

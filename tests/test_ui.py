@@ -120,7 +120,8 @@ def test_settings_mirror_the_preset_schema(registered):
     tree_count = settings.forest.bl_rna.properties["tree_count"]
     assert (tree_count.hard_min, tree_count.hard_max, tree_count.soft_max) == (0, 2000, 400)
     assert settings.bl_rna.properties["shots"].fixed_type.bl_rna.properties["move"].enum_items.keys()[0] == "crane_down"
-    for key in ("forest", "leaves", "clearing", "ground", "sky", "pedestal", "heart", "frost", "timeline", "render"):
+    for key in ("forest", "leaves", "clearing", "ground", "sky", "pedestal", "heart", "frost", "timeline", "sound",
+                "captions", "render"):
         assert set(data[key]) <= set(getattr(settings, key).bl_rna.properties.keys()), key
 
 
@@ -337,7 +338,8 @@ def test_every_panel_draws_only_existing_properties_and_operators(registered):
     lists = {e[3] for e in log if e[0] == "template_list"}
     assert lists == {"species", "acts", "shots"}
     drawn = {e[2] for e in log if e[0] == "prop"}
-    assert {"tree_count", "crown_radius", "pulse_bpm", "coverage", "tending", "lens", "render_output"} <= drawn
+    assert {"tree_count", "crown_radius", "pulse_bpm", "coverage", "tending", "lens", "render_output", "hum_hz",
+            "approach"} <= drawn
     # The act's own fields only: a reach shows its distances, not a gather's pattern.
     log.clear()
     settings.timeline.acts_index = 0

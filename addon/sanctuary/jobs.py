@@ -15,7 +15,7 @@ import bpy
 from . import __version__
 from .blender import datablocks
 from .blender.build import build_scene, describe, retime_scene
-from .core import presets
+from .core import presets, sound
 from .core import timeline as tl
 from .core.errors import ConfigError
 from .core.selection import select_chunk, select_frames, sheet_stills
@@ -23,11 +23,14 @@ from .core.shots import plan_shots
 from .export.formats import export as export_scene
 from .core.paths import export_format, writable_dir
 from .core.progress import Progress
-from .render.batch import LOG_NAME, chatter_to, frame_path, is_complete, read_json, render_frames, write_json_atomic
+from .render.batch import (LOG_NAME, chatter_to, frame_path, is_complete, read_json, render_frames, write_atomic,
+                           write_json_atomic)
 from .render.film import contact_sheet, encode_mp4
 from .render.settings import apply_quality, frame_extension
 
 FILM_NAME = "film.mp4"
+SOUND_NAME = "film.wav"
+CAPTIONS_NAME = "film.srt"
 SHEET_NAME = "contact_sheet.png"
 
 
@@ -77,13 +80,29 @@ def _check_folder(out: Path, manifest: dict) -> None:
                                   "choose another folder or empty it")
 
 
-def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) -> list[str]:
-    """The MP4 of the frames, in order, and the contact sheet of one still per shot."""
+def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) -> tuple[list[str], dict]:
+    """The MP4 of the frames, in order, with the soundtrack (film.wav) and captions (film.srt);
+    the contact sheet of one still per shot. Returns what it wrote and the manifest's additions."""
     ext, size = frame_extension(quality), tuple(quality["resolution"])
-    film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size)
+    wrote, made = [], {"film": FILM_NAME, "contact_sheet": SHEET_NAME}
+    audio = None
+    if cfg["sound"]["enabled"]:
+        s = cfg["sound"]
+        first, _ = tl.frame_range(cfg["timeline"])
+        track = sound.film_audio(sound.synthesize(cfg), frames, first, cfg["timeline"]["fps"], s["loudness"])
+        audio = write_atomic(out / SOUND_NAME, sound.wav_bytes(track, s["bit_depth"]))
+        wrote.append(str(audio))
+        made["soundtrack"] = {"file": SOUND_NAME, "bits": s["bit_depth"], "rate": sound.RATE,
+                              "loudness_lufs": round(sound.loudness(track), 2),
+                              "peak_dbfs": round(sound.peak_db(track), 2)}
+    film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size, audio)
+    captions = sound.srt(cfg, frames)
+    if captions:
+        wrote.append(str(write_atomic(out / CAPTIONS_NAME, captions.encode("utf-8"))))
+        made["captions"] = CAPTIONS_NAME
     stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(cfg), frames)]
     sheet = contact_sheet(scene, stills, out / SHEET_NAME, size)
-    return [str(film), str(sheet)]
+    return [str(film), *wrote, str(sheet)], made
 
 
 def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None, frames: str | None = None,
@@ -138,8 +157,9 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
         wrote = [str(out / name) for name in report.written]
         if done == selection and not should_stop():
             t1 = time.perf_counter()
-            wrote += _make_film(scene, loaded.data, tier.data, out, done)
-            manifest["film"], manifest["contact_sheet"] = FILM_NAME, SHEET_NAME
+            films, made = _make_film(scene, loaded.data, tier.data, out, done)
+            wrote += films
+            manifest.update(made)
             info["timings"]["film"] = round(time.perf_counter() - t1, 3)
         else:
             print(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "

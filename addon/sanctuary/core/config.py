@@ -88,6 +88,31 @@ SHOT = Table(fields={
                    doc="what the camera aims and focuses at"),
 })
 
+SOUND = Table(default={}, fields={
+    "enabled": Bool(default=True, doc="make the soundtrack: film.wav, muxed into film.mp4 as AAC"),
+    "hum_hz": Float(lo=20.0, hi=220.0, unit="Hz", soft=(30.0, 110.0), default=55.0,
+                    doc="the forest's drone: its fundamental"),
+    "hum_brightness": Float(lo=0.0, hi=1.0, default=0.55, doc="the drone's timbre: how strong its upper partials are"),
+    "hum_beating": Float(lo=0.0, hi=3.0, unit="Hz", default=0.35,
+                         doc="how fast the drone's partials beat until the hum act brings harmony"),
+    "chime_hz": Float(lo=200.0, hi=4000.0, unit="Hz", soft=(400.0, 2000.0), default=880.0,
+                      doc="the lowest leaves' chime; higher leaves ring higher, two octaves of a pentatonic scale"),
+    "hearing_radius": Float(lo=1.0, hi=100.0, unit="m", soft=(4.0, 40.0), default=14.0,
+                            doc="drips farther than this from the camera are not heard"),
+    "hum_db": Float(lo=-60.0, hi=12.0, unit="dB", default=0.0, doc="level of the drone"),
+    "voice_db": Float(lo=-60.0, hi=12.0, unit="dB", default=-2.0, doc="level of the hum act's voice"),
+    "chimes_db": Float(lo=-60.0, hi=12.0, unit="dB", default=0.0, doc="level of a drip 2 m from the camera"),
+    "heartbeat_db": Float(lo=-60.0, hi=12.0, unit="dB", default=0.0, doc="level of the heartbeat"),
+    "frost_db": Float(lo=-60.0, hi=12.0, unit="dB", default=-6.0, doc="level of the frost's crackle"),
+    "loudness": Float(lo=-40.0, hi=-6.0, unit="LUFS", default=-16.0,
+                      doc="integrated loudness of the soundtrack (ITU-R BS.1770); -16 suits headphones"),
+    "bit_depth": Int(lo=16, hi=24, default=24, doc="film.wav's sample size: 16 or 24 bits"),
+})
+
+CAPTIONS = Table(default={}, fields={
+    name: Str(max_len=200, default="", doc=f"caption shown while the {name} beat plays (film.srt)")
+    for name in tl.BEATS})
+
 SCENE = Table(fields={
     "inherits": Str(pattern=r"[A-Za-z0-9_.\-/ ]*", default="", doc="preset this one starts from"),
     "seed": Int(lo=0, hi=SEED_MAX),
@@ -162,6 +187,8 @@ SCENE = Table(fields={
         "acts": TableList(item=ACT, max_len=200),
     }),
     "shots": TableList(item=SHOT, min_len=1, max_len=100, unique="name"),
+    "sound": SOUND,
+    "captions": CAPTIONS,
     "render": Table(fields={
         "quality": Str(pattern=r"[A-Za-z0-9_\-]+", doc="quality tier used when none is given"),
         "exposure": Float(lo=-10.0, hi=10.0, unit="EV"),
@@ -238,6 +265,8 @@ def check_scene(cfg: dict, source: str) -> dict:
     if abs(t - film) > 1e-6:
         raise ConfigError(source, f"shots[{len(cfg['shots']) - 1}].end",
                           f"the last shot ends at {t:.2f} s but the film runs to {film:.2f} s")
+    if cfg["sound"]["bit_depth"] not in (16, 24):
+        raise ConfigError(source, "sound.bit_depth", f"expected 16 or 24, found {cfg['sound']['bit_depth']}")
     species_weight = sum(s["weight"] for s in cfg["forest"]["species"])
     if species_weight <= 0:
         raise ConfigError(source, "forest.species", "at least one species needs a weight above 0")

@@ -22,6 +22,7 @@ from .seeds import stream
 
 LIGHT_WATTS = 10.0  # inner point light power (W) per unit of glow
 PULSE_GLOW = 0.45
+LUB, DUB, DUB_STRENGTH = 0.02, 0.30, 0.65  # the two beats: where in the cycle, and the second's strength
 PULSE_SCALE = 0.04
 CHANNELS = ("scale", "glow", "warmth", "flicker", "frost")
 
@@ -75,8 +76,8 @@ def heart_mesh(size: float, around: int = 72, rings: int = 14) -> HeartMesh:
 def pulse(seconds: np.ndarray, bpm: float) -> np.ndarray:
     """Heartbeat in 0..1: a strong beat, a softer second beat, then rest."""
     phase = np.mod(np.asarray(seconds, dtype=np.float64) * bpm / 60.0, 1.0)
-    lub = np.exp(-((phase - 0.02) / 0.05) ** 2) + np.exp(-((phase - 1.02) / 0.05) ** 2)
-    dub = 0.65 * np.exp(-((phase - 0.3) / 0.055) ** 2)
+    lub = np.exp(-((phase - LUB) / 0.05) ** 2) + np.exp(-((phase - 1.0 - LUB) / 0.05) ** 2)
+    dub = DUB_STRENGTH * np.exp(-((phase - DUB) / 0.055) ** 2)
     return np.clip(lub + dub, 0.0, 1.0)
 
 

@@ -198,7 +198,9 @@ def apply_override(data: dict, assignment: str, schema: Spec) -> str:
         path = join(path, k)
     value = spec_at(schema, keys, "--set").check(parse_value(text.strip()), path, "--set")
     node = data
-    for k in keys[:-1]:
+    for i, k in enumerate(keys[:-1]):
+        if isinstance(node, dict) and k not in node and isinstance(spec_at(schema, keys[:i + 1], "--set"), Table):
+            node[k] = {}  # a table the preset leaves to its defaults
         try:
             node = node[k]
         except (KeyError, IndexError, TypeError):

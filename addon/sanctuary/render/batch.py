@@ -99,7 +99,13 @@ def read_json(path: Path) -> dict | None:
         return None
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Written under a hidden temporary name, then renamed: never half a file under the real name."""
     tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+    return path
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

@@ -138,6 +138,12 @@ class SANCTUARY_PT_sky(SectionsPanel, bpy.types.Panel):
     sections = (("sky", ""), ("ground", "Ground"))
 
 
+class SANCTUARY_PT_sound(SectionsPanel, bpy.types.Panel):
+    bl_label = "Sound and Captions"
+    bl_options = {"DEFAULT_CLOSED"}
+    sections = (("sound", ""), ("captions", "Captions (film.srt)"))
+
+
 class SANCTUARY_PT_tending(SubPanel, bpy.types.Panel):
     bl_label = "Tending"
 
@@ -213,5 +219,5 @@ class SANCTUARY_PT_export(SubPanel, bpy.types.Panel):
 
 
 CLASSES = (SANCTUARY_UL_items, SANCTUARY_PT_scene, SANCTUARY_PT_forest, SANCTUARY_PT_leaves, SANCTUARY_PT_clearing,
-           SANCTUARY_PT_heart, SANCTUARY_PT_sky, SANCTUARY_PT_tending, SANCTUARY_PT_shots, SANCTUARY_PT_render,
-           SANCTUARY_PT_export)
+           SANCTUARY_PT_heart, SANCTUARY_PT_sky, SANCTUARY_PT_sound, SANCTUARY_PT_tending, SANCTUARY_PT_shots,
+           SANCTUARY_PT_render, SANCTUARY_PT_export)
