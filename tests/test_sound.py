@@ -154,3 +154,9 @@ def test_captions_follow_the_beats_through_the_films_frames():
                     "2\n00:00:14,500 --> 00:00:16,000\nA steady beacon.\n\n")
     trailer = sound.srt(cfg, [10, 11, 80, 81, 82, 380])  # frames 80-82 are in the approach
     assert trailer.startswith("1\n00:00:00,083 --> 00:00:00,208\nYou reach for it.\n\n2\n00:00:00,208 --> ")
+
+
+def test_a_film_of_two_frames_is_mastered_too(scape):
+    audio = sound.film_audio(scape, [200, 201], 1, 24, -16.0)  # 83 ms: shorter than a meter block
+    assert audio.shape == (2, 4000) and sound.peak_db(audio) < -1.0
+    assert sound.loudness(audio) == pytest.approx(-16.0, abs=1.0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import bpy
 
 from . import __version__
-from .blender import datablocks
+from .blender import compat, datablocks
 from .blender.build import build_scene, describe, retime_scene
 from .core import presets, sound
 from .core import timeline as tl
@@ -94,7 +94,7 @@ def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) ->
         wrote.append(str(audio))
         made["soundtrack"] = {"file": SOUND_NAME, "bits": s["bit_depth"], "rate": sound.RATE,
                               "loudness_lufs": round(sound.loudness(track), 2),
-                              "peak_dbfs": round(sound.peak_db(track), 2)}
+                              "peak_dbfs": round(sound.peak_db(track), 2), "in_film": compat.has_audio()}
     film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size, audio)
     captions = sound.srt(cfg, frames)
     if captions:
@@ -160,6 +160,9 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
             films, made = _make_film(scene, loaded.data, tier.data, out, done)
             wrote += films
             manifest.update(made)
+            if not made.get("soundtrack", {}).get("in_film", True):
+                print(f"render: this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
+                      f"{FILM_NAME}, not in it", file=stream, flush=True)
             info["timings"]["film"] = round(time.perf_counter() - t1, 3)
         else:
             print(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "

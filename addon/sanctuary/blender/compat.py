@@ -62,6 +62,11 @@ def sequencer_strips(scene):
     return editor.strips if hasattr(editor, "strips") else editor.sequences
 
 
+def has_audio() -> bool:
+    """Sound strips and muxed audio need Audaspace: Blender has it, bpy 4.2.23 from PyPI was built without."""
+    return bool(getattr(bpy.app.build_options, "audaspace", True))
+
+
 def set_video_output(scene) -> None:
     """MP4 / H.264 / AAC output; 5.0 wants media_type set before the format."""
     settings = scene.render.image_settings

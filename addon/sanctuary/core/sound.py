@@ -29,7 +29,7 @@ import numpy as np
 
 from . import heart as core_heart
 from . import timeline as tl
-from .leaves import drip_events
+from .leaves import DripCycle, drip_events
 from .seeds import stream
 from .shots import ShotPlan, camera_corridors, plan_shots
 from .tending import ease, respond
@@ -92,9 +92,9 @@ def master(raw: np.ndarray, target: float) -> np.ndarray:
     out = np.asarray(raw, dtype=np.float64)
     for _ in range(2):
         level = loudness(out)
-        if level <= -70.0:
-            break
-        out = limit(out * db(target - level), db(CEILING_DB))
+        if level > -70.0:  # silence stays silence
+            out = out * db(target - level)
+        out = limit(out, db(CEILING_DB))
     return out.astype(np.float32)
 
 
@@ -223,7 +223,7 @@ def chimes(cfg: dict, plans: list[ShotPlan], n: int) -> tuple[np.ndarray, np.nda
         d = np.linalg.norm(tips[chunk, None, :] - cam[None, :, :], axis=2)
         near[chunk] = d.min(axis=1) < radius + 3.0
     idx = np.flatnonzero(near)
-    sub = type(grown.cycles)(grown.cycles.period[idx], grown.cycles.phase[idx])
+    sub = DripCycle(grown.cycles.period[idx], grown.cycles.phase[idx])
     ev = drip_events(sub, tips[idx], grown.fall_height[idx], 0.0, seconds)
     fine = np.arange(0.0, seconds + 0.05, 0.05)
     cam, right = camera_track(plans, fine)
@@ -329,7 +329,9 @@ def loudness(x: np.ndarray) -> float:
     """Integrated loudness (LUFS) of a stereo signal (2, N): gated 400 ms blocks, 75 % overlap."""
     y = k_weight(np.asarray(x, dtype=np.float64))
     block, hop = int(0.4 * RATE), int(0.1 * RATE)
-    if y.shape[-1] < block:
+    if y.shape[-1] < block:  # a film shorter than a block (a still or two): one block of all of it
+        block = hop = y.shape[-1]
+    if block == 0:
         return -70.0
     power = np.cumsum(np.concatenate([np.zeros((y.shape[0], 1)), y * y], axis=1), axis=1)
     starts = np.arange(0, y.shape[-1] - block + 1, hop)

@@ -55,7 +55,7 @@ class _ScratchScene:
 
 def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], audio: Path | None = None) -> Path:
     """Frames (in order, one folder) to an H.264 MP4 at the film's frame rate; a WAV, if given,
-    as a sound strip under them, muxed in as 48 kHz stereo AAC."""
+    as a sound strip under them, muxed in as 48 kHz stereo AAC (where this Blender has audio)."""
     linear = frames[0].suffix == ".exr"
     part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")
     with _ScratchScene(source, "sanctuary_encode", size, linear) as scratch:
@@ -63,13 +63,17 @@ def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], aud
         strip = scratch.strips.new_image(name="frames", filepath=str(frames[0]), channel=1, frame_start=1)
         for f in frames[1:]:
             strip.elements.append(f.name)
-        if audio is not None:
+        muxed = audio is not None and compat.has_audio()
+        if muxed:
             scratch.strips.new_sound(name="soundtrack", filepath=str(audio), channel=2, frame_start=1)
         s.frame_start, s.frame_end = 1, len(frames)
         compat.set_video_output(s)
-        s.render.ffmpeg.audio_channels = "STEREO"
-        s.render.ffmpeg.audio_mixrate = 48000
-        s.render.ffmpeg.audio_bitrate = 192
+        if muxed:
+            s.render.ffmpeg.audio_channels = "STEREO"
+            s.render.ffmpeg.audio_mixrate = 48000
+            s.render.ffmpeg.audio_bitrate = 192
+        else:
+            s.render.ffmpeg.audio_codec = "NONE"  # no silent track pretending to be a soundtrack
         s.render.ffmpeg.constant_rate_factor = "HIGH"
         s.render.ffmpeg.gopsize = max(1, s.render.fps // 2)
         s.render.use_file_extension = False
