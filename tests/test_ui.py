@@ -402,3 +402,34 @@ def test_inside_blender_the_render_runs_in_blender_itself(tmp_path):
     proc = subprocess.run([sys.executable, "-c", bad[4]], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "no preset named 'no_such_preset'" in proc.stderr
     assert command(["presets"], binary="")[:3] == [sys.executable, "-m", "sanctuary"]
+
+
+def test_preview_sound_lays_the_soundtrack_in_the_sequencer(registered, tmp_path):
+    from sanctuary.blender import compat
+
+    scene = bpy.context.scene
+    bpy.ops.sanctuary.load_preset(name="sketch")
+    assert not bpy.ops.sanctuary.preview_sound.poll()  # nothing built yet
+    bpy.ops.sanctuary.build()
+    fingerprint = scene.sanctuary.fingerprint
+    if not bpy.app.build_options.audaspace:  # bpy 4.2.23 from PyPI: reported, nothing added
+        with pytest.raises(RuntimeError, match="built without audio"):
+            bpy.ops.sanctuary.preview_sound()
+        assert not scene.sequence_editor or not len(compat.sequencer_strips(scene))
+        return
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "dream.blend"))
+    assert bpy.ops.sanctuary.preview_sound() == {"FINISHED"}
+    assert bpy.ops.sanctuary.preview_sound() == {"FINISHED"}  # again: replaced, not stacked
+    strips = compat.sequencer_strips(scene)
+    assert [s.name for s in strips] == ["Sanctuary soundtrack"] and len(bpy.data.sounds) == 1
+    assert strips[0].frame_final_duration == scene.frame_end - scene.frame_start + 1
+    assert (tmp_path / "sanctuary_soundtrack.wav").is_file()
+    assert jobs.describe_open_scene()["fingerprint"] == fingerprint
+    # A sound strip does not turn F12 into a sequencer render: the frame still shows the dream.
+    scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 64, 36, 100
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.render.filepath = str(tmp_path / "still.png")
+    bpy.ops.render.render(write_still=True)
+    still = bpy.data.images.load(str(tmp_path / "still.png"))
+    assert np.asarray(still.pixels[:]).reshape(-1, 4)[:, :3].mean() > 0.01

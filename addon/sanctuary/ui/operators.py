@@ -1,19 +1,22 @@
 """Operators: thin doors into `jobs` and the CLI; errors become reports, never tracebacks."""
 from __future__ import annotations
 
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import bpy
 
 from .. import jobs
-from ..blender import datablocks
-from ..core import presets
+from ..blender import compat, datablocks
+from ..core import presets, sound
 from ..core import timeline as tl
 from ..core.config import SEED_MAX
 from ..core.errors import ConfigError
 from ..core.paths import writable_dir
 from ..export.formats import export as export_scene
+from ..render.batch import write_atomic
 from ..render.process import RenderProcess
 from . import properties as props
 
@@ -285,6 +288,51 @@ class SANCTUARY_OT_copy_command(SceneOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+SOUND_STRIP = "Sanctuary soundtrack"
+
+
+class SANCTUARY_OT_preview_sound(SceneOperator, bpy.types.Operator):
+    """Make the film's soundtrack from the panel's values and lay it in the sequencer, to hear while scrubbing"""
+
+    bl_idname = "sanctuary.preview_sound"
+    bl_label = "Preview Soundtrack"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return super().poll(context) and is_built(context)
+
+    def run(self, context):
+        if not compat.has_audio():
+            raise ConfigError(props.PANEL, "sound", "this Blender was built without audio (Audaspace): "
+                                                    "render to get film.wav")
+        cfg = panel_loaded(context).load().data
+        scene = context.scene
+        saved = bool(bpy.data.filepath)
+        folder = Path(bpy.path.abspath("//")) if saved else Path(tempfile.gettempdir())
+        path = folder / ("sanctuary_soundtrack.wav" if saved else f"sanctuary_soundtrack_{os.getpid()}.wav")
+        wm = context.window_manager
+        wm.progress_begin(0, 1)
+        try:
+            scape = sound.synthesize(cfg)
+            write_atomic(path, sound.wav_bytes(scape.mix, 16))
+        except OSError as e:
+            raise ConfigError(props.PANEL, "sound", f"cannot write {path}: {e.strerror or e}") from None
+        finally:
+            wm.progress_end()
+        strips = compat.sequencer_strips(scene)
+        old = strips.get(SOUND_STRIP)
+        if old is not None:
+            old_sound = old.sound
+            strips.remove(old)
+            if old_sound is not None and old_sound.users == 0:
+                bpy.data.sounds.remove(old_sound)
+        strips.new_sound(name=SOUND_STRIP, filepath=str(path), channel=1, frame_start=scene.frame_start)
+        where = path.name if saved else f"{path} (save the .blend to keep it beside it)"
+        self.report({"INFO"}, f"Soundtrack in the sequencer: {where}, {sound.loudness(scape.mix):.1f} LUFS")
+        return {"FINISHED"}
+
+
 # ---- rendering in a separate process ----
 
 _job: dict = {"process": None}  # the one render running from this Blender
@@ -473,5 +521,5 @@ class SANCTUARY_MT_quality(bpy.types.Menu):
 
 CLASSES = (SANCTUARY_OT_load_preset, SANCTUARY_OT_save_preset, SANCTUARY_OT_remove_preset, SANCTUARY_OT_build,
            SANCTUARY_OT_apply_timeline, SANCTUARY_OT_random_seed, SANCTUARY_OT_list_edit, SANCTUARY_OT_set_quality,
-           SANCTUARY_OT_copy_command, SANCTUARY_OT_render, SANCTUARY_OT_render_cancel, SANCTUARY_OT_export,
-           SANCTUARY_MT_presets, SANCTUARY_MT_quality)
+           SANCTUARY_OT_copy_command, SANCTUARY_OT_preview_sound, SANCTUARY_OT_render, SANCTUARY_OT_render_cancel,
+           SANCTUARY_OT_export, SANCTUARY_MT_presets, SANCTUARY_MT_quality)

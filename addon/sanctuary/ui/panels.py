@@ -143,6 +143,10 @@ class SANCTUARY_PT_sound(SectionsPanel, bpy.types.Panel):
     bl_options = {"DEFAULT_CLOSED"}
     sections = (("sound", ""), ("captions", "Captions (film.srt)"))
 
+    def draw(self, context):
+        SectionsPanel.draw(self, context)  # (not super(): tests draw with a stand-in for self)
+        self.layout.operator("sanctuary.preview_sound", icon="SPEAKER")
+
 
 class SANCTUARY_PT_tending(SubPanel, bpy.types.Panel):
     bl_label = "Tending"
