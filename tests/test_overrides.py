@@ -16,7 +16,8 @@ def test_dumps_reads_back_to_the_same_values(name):
 
 
 @pytest.mark.parametrize("value", [0.1, 1e-7, 123456789.123, -0.0, 3, True, "say \"hi\"\n\u00e9", [1.5, 2],
-                                   [{"a": 1, "b c": "x"}], {"k": [1, 2]}])
+                                   [{"a": 1, "b c": "x"}], {"k": [1, 2]}, "Listen \U0001f332\x7f\t\\",
+                                   {"caf\u00e9 \U0001f332": 1}])
 def test_value_text_round_trips(value):
     assert tomllib.loads(f"v = {overrides.value_text(value)}")["v"] == value
 
@@ -78,3 +79,8 @@ def test_progress_lines_parse_back():
     line = f"render frame 12: 4.6 s  {status(3, 40, 4.6)}\n"
     assert parse_status(line) == (3, 40, "4.6 s/frame  ETA 2:50")
     assert parse_status("Fra:1 Mem:12M | Synchronizing") is None
+
+
+def test_a_time_that_is_not_a_number_is_refused():
+    with pytest.raises(ConfigError, match=r"--set: shots\[0\].end: expected seconds >= 0"):
+        presets.load_scene("default", overrides=("shots[0].end=inf",))

@@ -148,3 +148,9 @@ def test_a_users_tier_renders_exr_frames_and_still_makes_the_film(tmp_path):
     # Frames 700-701 fall in the realization beat: its caption spans the two-frame film.
     assert (out / "film.srt").read_text() == "1\n00:00:00,000 --> 00:00:00,083\nStillness.\n\n"
     assert json.loads((out / "manifest.json").read_text())["captions"] == "film.srt"
+    # Again without captions or sound: the frames are kept, and no earlier film.srt or film.wav is left.
+    code, info, stderr = run_json("render", "--preset", "sketch", "--quality", "tiny_final", "--frames", "700-701",
+                                  "--set", "sound.enabled=false", "--out", str(out),
+                                  env={"SANCTUARY_PRESET_PATH": str(tmp_path / "mine")})
+    assert code == 0 and len(info["skipped"]) == 2, stderr
+    assert not (out / "film.srt").exists() and not (out / "film.wav").exists()

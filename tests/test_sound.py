@@ -160,3 +160,17 @@ def test_a_film_of_two_frames_is_mastered_too(scape):
     audio = sound.film_audio(scape, [200, 201], 1, 24, -16.0)  # 83 ms: shorter than a meter block
     assert audio.shape == (2, 4000) and sound.peak_db(audio) < -1.0
     assert sound.loudness(audio) == pytest.approx(-16.0, abs=1.0)
+
+
+def test_a_beat_in_the_films_last_half_sample_is_not_past_its_end(cfg):
+    times, _ = sound.beat_times(cfg, 16.0)
+    t = next(t for t in times if (t * sound.RATE) % 1.0 >= 0.5)
+    n = int(t * sound.RATE) + 1  # the film ends just after this beat: it rounds to sample n
+    stem, heard = sound.heartbeat(cfg, tending.respond(cfg), n)
+    assert stem.shape == (2, n) and t not in heard
+
+
+def test_a_piece_from_the_middle_starts_and_ends_without_a_click(scape):
+    audio = sound.film_audio(scape, list(range(100, 148)), 1, 24, -16.0)  # one shot, mid-drone
+    assert audio.shape == (2, 48 * 2000) and not audio[:, 0].any() and not audio[:, -1].any()
+    assert np.abs(audio[:, 240:-240]).max() > 0.01

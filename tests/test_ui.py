@@ -114,7 +114,10 @@ def test_register_unregister_repeatedly_leaves_nothing(fresh_bpy):
 def test_settings_mirror_the_preset_schema(registered):
     """Every preset key is a property at the same path, with the schema's range."""
     settings = registered
+    scene = bpy.context.scene
+    scene.frame_current, scene.use_preview_range = 700, False
     bpy.ops.sanctuary.load_preset(name="default")
+    assert (scene.frame_current, scene.use_preview_range) == (700, False)  # loading is not selecting a shot
     data = presets.load_scene("default").data
     assert props.read(settings, data) == data  # untouched single-precision fields read back exactly
     tree_count = settings.forest.bl_rna.properties["tree_count"]
@@ -286,7 +289,8 @@ def test_interactive_render_shows_progress_and_cancels(registered, tmp_path):
         "workspace": type("WS", (), {"status_text_set": lambda self, text: shown.append(text)})(),
         "screen": None})()
     op = type("Op", (), {"report": lambda self, level, line: reports.append((level, line)), "_timer": None,
-                         "finish": operators.SANCTUARY_OT_render.finish})()
+                         "finish": operators.SANCTUARY_OT_render.finish,
+                         "end_modal": operators.SANCTUARY_OT_render.end_modal})()
     tick = type("Event", (), {"type": "TIMER", "value": "NOTHING"})()
     key = type("Event", (), {"type": "ESC", "value": "PRESS"})()
     operators._job["process"] = RenderProcess(["render", "--preset", "sketch", "--quality", "draft",
@@ -310,6 +314,13 @@ def test_interactive_render_shows_progress_and_cancels(registered, tmp_path):
     assert reports[-1][0] == {"WARNING"} and "cancelled" in reports[-1][1]
     frames = sorted((tmp_path / "r").glob("frame_*.png"))
     assert 1 <= len(frames) < 400 and not list((tmp_path / "r").glob(".*part*"))
+
+    # Blender ending the modal itself (another file opened): the render stops, the status bar comes back.
+    operators._job["process"] = RenderProcess(["render", "--preset", "sketch", "--quality", "draft",
+                                               "--frames", "1-400", "--out", str(tmp_path / "r2")])
+    shown.clear()
+    operators.SANCTUARY_OT_render.cancel(op, context)
+    assert operators.running_render() is None and shown == [None]
 
 
 def test_every_panel_draws_only_existing_properties_and_operators(registered):

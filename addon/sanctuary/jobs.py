@@ -100,6 +100,10 @@ def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) ->
     if captions:
         wrote.append(str(write_atomic(out / CAPTIONS_NAME, captions.encode("utf-8"))))
         made["captions"] = CAPTIONS_NAME
+    # A re-render without sound or captions leaves none of an earlier render's beside the new film.
+    for name, made_now in ((SOUND_NAME, audio is not None), (CAPTIONS_NAME, bool(captions))):
+        if not made_now:
+            (out / name).unlink(missing_ok=True)
     stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(cfg), frames)]
     sheet = contact_sheet(scene, stills, out / SHEET_NAME, size)
     return [str(film), *wrote, str(sheet)], made

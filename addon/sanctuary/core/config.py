@@ -30,7 +30,7 @@ class TimeRef(Spec):
             m = tl.TIME_REF.fullmatch(value)
             if m and m["beat"] in tl.BEATS:
                 return value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"):
             return float(value)
         raise self.fail(value, path, source)
 

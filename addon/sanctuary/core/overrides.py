@@ -9,7 +9,6 @@ of tables).
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -17,7 +16,24 @@ BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def key_text(key: str) -> str:
-    return key if BARE_KEY.fullmatch(key) else json.dumps(key)
+    return key if BARE_KEY.fullmatch(key) else string_text(key)
+
+
+ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def string_text(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped, everything else as is
+    (emoji included: JSON would write them as surrogate pairs, which TOML refuses)."""
+    out = []
+    for ch in text:
+        if ch in ESCAPES:
+            out.append(ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def value_text(value) -> str:
@@ -31,7 +47,7 @@ def value_text(value) -> str:
             raise ValueError(f"TOML presets hold finite numbers only, not {value!r}")
         return repr(value)  # shortest text that reads back to the same float
     if isinstance(value, str):
-        return json.dumps(value)  # a TOML basic string: the same escapes
+        return string_text(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(value_text(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -83,7 +83,7 @@ def synthesize(cfg: dict) -> Soundscape:
     raw = sum(stems.values())
     fade = np.clip(np.minimum(t / 0.3, (seconds - t) / 1.0), 0.0, 1.0)
     raw = raw * fade
-    mix = master(raw, s["loudness"])
+    mix = master(_ramp(raw), s["loudness"])
     return Soundscape(RATE, raw, mix, {k: v.astype(np.float32) for k, v in stems.items()}, chime_times, beat_times)
 
 
@@ -153,7 +153,7 @@ def voices(cfg: dict, t: np.ndarray) -> np.ndarray:
             tone += amp * np.sin(h * phase)
         envelope = ease((tt - start) / 1.5) * ease((end - tt) / 2.5) * (1.0 + 0.1 * np.sin(2 * np.pi * tt / 3.7))
         out[inside] += tone * envelope / 2.0
-    return np.stack([out, out * 0.94])  # a touch right of centre: someone beside the camera
+    return np.stack([out * 0.94, out])  # a touch right of centre: someone beside the camera
 
 
 def camera_track(plans: list[ShotPlan], times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,10 +177,21 @@ def camera_track(plans: list[ShotPlan], times: np.ndarray) -> tuple[np.ndarray, 
     return pos, right
 
 
-def _convolve(pairs: list, n: int) -> np.ndarray:
-    """The sum of impulse trains (..., n) each convolved with its kernel, cut to n samples (one FFT size)."""
-    size = 1 << int(np.ceil(np.log2(n + max(len(k) for _, k in pairs))))
-    spectrum = sum(np.fft.rfft(imp, size) * np.fft.rfft(kernel, size) for imp, kernel in pairs)
+def _convolve(pairs, n: int, longest: int | None = None) -> np.ndarray:
+    """The sum of impulse trains (..., n) each convolved with its kernel, cut to n samples.
+
+    pairs may be a generator: each train is transformed and dropped before the
+    next is made, so memory holds one train and one running spectrum (longest:
+    the longest kernel's length, needed up front for the FFT size then)."""
+    pairs = iter(pairs) if longest is not None else list(pairs)
+    size = 1 << int(np.ceil(np.log2(n + (longest or max(len(k) for _, k in pairs)))))
+    spectrum = None
+    for imp, kernel in pairs:
+        part = np.fft.rfft(imp, size)
+        part *= np.fft.rfft(kernel, size)
+        spectrum = part if spectrum is None else spectrum + part
+    if spectrum is None:
+        return np.zeros((2, n))
     return np.fft.irfft(spectrum, size)[..., :n]
 
 
@@ -233,7 +244,8 @@ def chimes(cfg: dict, plans: list[ShotPlan], n: int) -> tuple[np.ndarray, np.nda
     heard = dist < radius
     rng = stream(cfg["seed"], "sound", "chimes")
     jitter = rng.uniform(0.8, 1.0, len(dist))  # drops are not all the same size
-    # Inverse-square falloff from CHIME_NEAR, fading to nothing at the hearing radius.
+    # Amplitude falls with the square of the distance beyond CHIME_NEAR (steeper than open air's 1/d,
+    # so the nearest drips ring out of the shimmer), fading to nothing at the hearing radius.
     gain = jitter * (CHIME_NEAR / np.maximum(dist, CHIME_NEAR)) ** 2 * np.clip(1.0 - (dist / radius) ** 2, 0.0, 1.0)
     pan = np.clip(np.sum(offset * right[at], axis=1) / np.maximum(dist, 1e-6), -1.0, 1.0)
     angle = (pan + 1.0) * np.pi / 4  # equal-power pan
@@ -241,14 +253,15 @@ def chimes(cfg: dict, plans: list[ShotPlan], n: int) -> tuple[np.ndarray, np.nda
     keep = heard & (sample < n) & (gain > 1e-4)
     top = max(float(tips[:, 2].max()), 1.0)
     notes = chime_pitch(ev.position[:, 2], top)
-    pairs = []
-    for note in np.unique(notes[keep]):
-        pick = keep & (notes == note)
-        imp = np.zeros((2, n))
-        np.add.at(imp[0], sample[pick], gain[pick] * np.cos(angle[pick]))
-        np.add.at(imp[1], sample[pick], gain[pick] * np.sin(angle[pick]))
-        pairs.append((imp, bell(note_hz(int(note), s["chime_hz"]))))
-    out = _convolve(pairs, n) if pairs else np.zeros((2, n))
+    def trains():
+        for note in np.unique(notes[keep]):
+            pick = keep & (notes == note)
+            imp = np.zeros((2, n))
+            np.add.at(imp[0], sample[pick], gain[pick] * np.cos(angle[pick]))
+            np.add.at(imp[1], sample[pick], gain[pick] * np.sin(angle[pick]))
+            yield imp, bell(note_hz(int(note), s["chime_hz"]))
+
+    out = _convolve(trains(), n, longest=len(bell(s["chime_hz"])))
     return out * CHIME_GAIN, np.sort(ev.release[keep])
 
 
@@ -279,9 +292,10 @@ def heartbeat(cfg: dict, response, n: int) -> tuple[np.ndarray, np.ndarray]:
     warmth = np.interp(times, response.seconds, response.channels["warmth"])
     alive = ease((warmth - 0.12) / 0.18)
     gain = gains * alive * (0.35 + 0.65 * warmth)
-    keep = gain > 1e-3
+    at = np.round(times * RATE).astype(int)
+    keep = (gain > 1e-3) & (at < n)  # a beat in the film's last half-sample rounds past its end
     imp = np.zeros(n)
-    np.add.at(imp, np.round(times[keep] * RATE).astype(int), gain[keep])
+    np.add.at(imp, at[keep], gain[keep])
     mono = _convolve([(imp, thump())], n)
     return np.stack([mono, mono]), times[keep]
 
@@ -368,7 +382,7 @@ def limit(x: np.ndarray, ceiling: float, block: int = 240) -> np.ndarray:
 def film_audio(scape: Soundscape, frames: list[int], first: int, fps: int, target: float,
                fade: float = 0.005) -> np.ndarray:
     """The soundtrack under the film's frames, in order, mastered: runs of consecutive frames are
-    spliced with 5 ms fades (a trailer jumps), the whole film is its own mix."""
+    spliced with 5 ms fades (a trailer jumps); the whole film's is the mix."""
     per = RATE / fps
     runs, start = [], 0
     for i in range(1, len(frames) + 1):
@@ -379,11 +393,14 @@ def film_audio(scape: Soundscape, frames: list[int], first: int, fps: int, targe
     for a, b in runs:
         lo, hi = int(round((a - first) * per)), int(round((b - first + 1) * per))
         piece = np.pad(scape.raw[:, lo:hi], ((0, 0), (0, max(0, (hi - lo) - scape.raw[:, lo:hi].shape[1]))))
-        if len(runs) > 1:
-            ramp = np.minimum(np.arange(piece.shape[1]), np.arange(piece.shape[1])[::-1]) / (fade * RATE)
-            piece = piece * np.clip(ramp, 0.0, 1.0)
-        pieces.append(piece)
+        pieces.append(_ramp(piece, fade))
     return master(np.concatenate(pieces, axis=1), target) if pieces else np.zeros((2, 0), np.float32)
+
+
+def _ramp(x: np.ndarray, fade: float = 0.005) -> np.ndarray:
+    """5 ms in and out: a piece cut from the middle of the sound starts and ends without a click."""
+    edge = np.minimum(np.arange(x.shape[1]), np.arange(x.shape[1])[::-1]) / (fade * RATE)
+    return x * np.clip(edge, 0.0, 1.0)
 
 
 def wav_bytes(audio: np.ndarray, bits: int = 24, rate: int = RATE) -> bytes:

@@ -58,15 +58,29 @@ def chatter_to(log: Path):
             terminal.close()
 
 
-def remove_partials(out_dir: Path) -> None:
-    """A frame a killed render was writing: never a frame, removed."""
-    for tmp in Path(out_dir).glob(".frame_*.part*"):
+def part_path(path: Path, pid: int | None = None) -> Path:
+    """The hidden name a file is written under before it is renamed: ".film.1234.part.mp4".
+
+    The writer's process id is in it, so a cancelled render's leftovers can be
+    told from the work of a render running beside it in the same folder.
+    """
+    return path.with_name(f".{path.stem}.{os.getpid() if pid is None else pid}.part{path.suffix}")
+
+
+def remove_partials(out_dir: Path, pid: int | None = None, frames=()) -> None:
+    """Half-written files are never results: those of process pid, and any of these frames
+    (a chunk owns its frames: no other render writes them)."""
+    out_dir = Path(out_dir)
+    stale = list(out_dir.glob(f".*.{pid}.part*")) if pid is not None else []
+    for name in {frame_path(out_dir, f, "").name for f in frames}:
+        stale += out_dir.glob(f".{name}.*.part*")
+    for tmp in stale:
         tmp.unlink(missing_ok=True)
 
 
 def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progress: Progress | None = None,
                   should_stop=lambda: False) -> RenderReport:
-    remove_partials(out_dir)
+    remove_partials(out_dir, frames=frames)  # left by a render killed mid-frame
     apply_quality(scene, quality)
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))
@@ -82,7 +96,7 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
         t0 = time.perf_counter()
         scene.frame_set(frame)
         bpy.ops.render.render(scene=scene.name)
-        tmp = final.with_name(f".{final.stem}.part{final.suffix}")
+        tmp = part_path(final)
         bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
         os.replace(tmp, final)
         report.written.append(final.name)
@@ -101,7 +115,7 @@ def read_json(path: Path) -> dict | None:
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Written under a hidden temporary name, then renamed: never half a file under the real name."""
-    tmp = path.with_name(f".{path.name}.part")
+    tmp = part_path(path)
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return path

@@ -13,6 +13,7 @@ from pathlib import Path
 import bpy
 
 from ..blender import compat
+from .batch import part_path
 
 SHEET_COLUMNS = 4
 SHEET_CELL = (400, 225)  # pixels per still
@@ -57,7 +58,7 @@ def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], aud
     """Frames (in order, one folder) to an H.264 MP4 at the film's frame rate; a WAV, if given,
     as a sound strip under them, muxed in as 48 kHz stereo AAC (where this Blender has audio)."""
     linear = frames[0].suffix == ".exr"
-    part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")
+    part = part_path(out)
     with _ScratchScene(source, "sanctuary_encode", size, linear) as scratch:
         s = scratch.scene
         strip = scratch.strips.new_image(name="frames", filepath=str(frames[0]), channel=1, frame_start=1)
@@ -91,7 +92,7 @@ def contact_sheet(source, stills: list[tuple[str, Path]], out: Path, still_size:
     w = cols * cw + (cols + 1) * SHEET_MARGIN
     h = rows * (ch + SHEET_LABEL) + (rows + 1) * SHEET_MARGIN
     linear = stills[0][1].suffix == ".exr"
-    part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")
+    part = part_path(out)
     with _ScratchScene(source, "sanctuary_sheet", (w, h), linear) as scratch:
         s = scratch.scene
         s.frame_start = s.frame_end = s.frame_current = 1

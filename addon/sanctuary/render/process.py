@@ -111,8 +111,8 @@ class RenderProcess:
             self.proc.wait()
         except ProcessLookupError:
             pass
-        if "--out" in self.args:
-            remove_partials(Path(self.args[self.args.index("--out") + 1]))
+        if "--out" in self.args:  # what the child was writing when it stopped
+            remove_partials(Path(self.args[self.args.index("--out") + 1]), pid=self.proc.pid)
 
     def outcome(self, code: int) -> tuple[str, str]:
         """(report type, one line) for the UI."""

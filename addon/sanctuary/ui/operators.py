@@ -417,8 +417,8 @@ class SANCTUARY_OT_render(SceneOperator, bpy.types.Operator):
         except ConfigError as e:
             self.report({"ERROR"}, e.line())
             return {"CANCELLED"}
-        except OSError as e:  # the child could not start
-            self.report({"ERROR"}, f"Render failed to start: {e}")
+        except Exception as e:  # the child could not start: one line, never a traceback
+            self.report({"ERROR"}, f"Render failed to start: {type(e).__name__}: {e}")
             return {"CANCELLED"}
         wm = context.window_manager
         self._timer = wm.event_timer_add(0.5, window=context.window)
@@ -436,9 +436,20 @@ class SANCTUARY_OT_render(SceneOperator, bpy.types.Operator):
         if code is None:
             context.workspace.status_text_set(_status_bar)  # redrawn now, with the job's latest count
             return {"PASS_THROUGH"}
-        context.window_manager.event_timer_remove(self._timer)
-        context.workspace.status_text_set(None)
+        self.end_modal(context)
         return self.finish(context, job, code)
+
+    def end_modal(self, context) -> None:
+        context.window_manager.event_timer_remove(self._timer)
+        context.workspace.status_text_set(None)  # Blender's own status bar back
+
+    def cancel(self, context):
+        """Blender ends the modal itself (another file opened, Blender quits): stop the render too."""
+        job = running_render()
+        if job is not None:
+            job.cancel()
+            _job["process"] = None
+        self.end_modal(context)
 
 
 def _status_bar(header, context) -> None:

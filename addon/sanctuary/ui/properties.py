@@ -14,6 +14,7 @@ that single precision holds (what the field shows).
 """
 from __future__ import annotations
 
+import math
 import os
 import shlex
 from dataclasses import dataclass
@@ -192,6 +193,8 @@ def read_value(value, spec: Spec, base=None):
             number = float(value)
         except ValueError:
             return str(value)
+        if not math.isfinite(number):
+            return str(value)  # the schema names the key ("1e999" is no time)
         return base if isinstance(base, float) and base == number else number
     return str(value)
 
@@ -211,7 +214,9 @@ def write_value(target, key: str, spec: Spec, value) -> None:
             item = items.add()
             for k, v in entry.items():
                 write_value(item, k, fields[k], v)
-        setattr(target, f"{key}_index", min(getattr(target, f"{key}_index"), max(0, len(value) - 1)))
+        index = f"{key}_index"
+        if getattr(target, index) >= len(value) > 0:  # set only when out of range: selecting a shot moves the view
+            setattr(target, index, len(value) - 1)
     elif isinstance(spec, config.TimeRef):
         setattr(target, key, time_text(value))
     else:
@@ -287,7 +292,7 @@ def load_into(settings, name: str) -> presets.Loaded:
 def _show_shot(settings, context) -> None:
     """Selecting a shot makes its camera active and the preview range its frames."""
     if 0 <= settings.shots_index < len(settings.shots):
-        view_shot(context.scene, settings.shots[settings.shots_index].name)
+        view_shot(settings.id_data, settings.shots[settings.shots_index].name)
 
 
 EXPORT_FORMATS = [
