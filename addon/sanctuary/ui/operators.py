@@ -49,6 +49,14 @@ class SceneOperator:
         return {"CANCELLED"}
 
 
+class BuiltOperator(SceneOperator):
+    """Operators on the built scene: they wait for a Build."""
+
+    @classmethod
+    def poll(cls, context):
+        return super().poll(context) and is_built(context)
+
+
 class StageProgress:
     """The build's stages as window-manager progress (the cursor's counter)."""
 
@@ -169,16 +177,12 @@ class SANCTUARY_OT_build(SceneOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SANCTUARY_OT_apply_timeline(SceneOperator, bpy.types.Operator):
+class SANCTUARY_OT_apply_timeline(BuiltOperator, bpy.types.Operator):
     """Re-key the story (beats, acts, shots, heart, sky) on the built scene, keeping its forest"""
 
     bl_idname = "sanctuary.apply_timeline"
     bl_label = "Apply Timeline"
     bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return super().poll(context) and is_built(context)
 
     def run(self, context):
         loaded = panel_loaded(context).load()
@@ -291,16 +295,12 @@ class SANCTUARY_OT_copy_command(SceneOperator, bpy.types.Operator):
 SOUND_STRIP = "Sanctuary soundtrack"
 
 
-class SANCTUARY_OT_preview_sound(SceneOperator, bpy.types.Operator):
+class SANCTUARY_OT_preview_sound(BuiltOperator, bpy.types.Operator):
     """Make the film's soundtrack from the panel's values and lay it in the sequencer, to hear while scrubbing"""
 
     bl_idname = "sanctuary.preview_sound"
     bl_label = "Preview Soundtrack"
     bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return super().poll(context) and is_built(context)
 
     def run(self, context):
         if not compat.has_audio():
@@ -482,15 +482,11 @@ class SANCTUARY_OT_render_cancel(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SANCTUARY_OT_export(SceneOperator, bpy.types.Operator):
+class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
     """Export the built scene's animation over the scene's frame range (the same exporters as `sanctuary export`)"""
 
     bl_idname = "sanctuary.export"
     bl_label = "Export"
-
-    @classmethod
-    def poll(cls, context):
-        return super().poll(context) and is_built(context)
 
     def run(self, context):
         settings = settings_of(context)
