@@ -42,6 +42,11 @@ class BuildResult:
     timings: dict = field(default_factory=dict)
 
 
+# The stages of a build, in the order they run (a retime runs a subset): progress counts them.
+STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "commit",
+          "look")
+
+
 class Timer:
     """Runs the stages, times them, and tags what each makes with its name."""
 

@@ -34,10 +34,15 @@ def builtin_dir() -> Path:
     raise ConfigError(str(PACKAGE_DIR / "presets"), "", "the shipped presets are missing from this install")
 
 
+def env_dirs() -> list[str]:
+    """The folders in $SANCTUARY_PRESET_PATH."""
+    return [p for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
+
+
 def search_dirs(extra: tuple[str | Path, ...] = ()) -> list[Path]:
     """User folders first (so a user preset can shadow a shipped one), then the shipped one."""
     dirs = [Path(p) for p in extra]
-    dirs += [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
+    dirs += [Path(p) for p in env_dirs()]
     dirs.append(builtin_dir())
     return dirs
 

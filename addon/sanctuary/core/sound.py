@@ -40,6 +40,7 @@ CEILING_DB = -1.5  # sample peak after limiting: under the -1 dBFS the film prom
 INTERVALS = {"unison": 1.0, "third": 5 / 4, "fourth": 4 / 3, "fifth": 3 / 2, "octave": 2.0}
 PENTATONIC = (0, 2, 4, 7, 9)  # semitones of the major pentatonic: wind chimes' scale
 CHIME_NOTES = 10  # two octaves of it, lowest leaves to highest
+BELL_SECONDS = 2.5  # how long a chime rings
 # Stem levels at 0 dB in the preset, set from the levels scripts/bench_sound.py prints for the default
 # film: the drone on top, the chimes' shimmer about 12 dB under it, the crackle's peaks well under the drone's.
 CHIME_GAIN = 0.08
@@ -195,7 +196,7 @@ def _convolve(pairs, n: int, longest: int | None = None) -> np.ndarray:
     return np.fft.irfft(spectrum, size)[..., :n]
 
 
-def bell(freq: float, length: float = 2.5) -> np.ndarray:
+def bell(freq: float, length: float = BELL_SECONDS) -> np.ndarray:
     """A soft struck bar: its partials, a 3 ms attack, the higher ones dying faster."""
     tt = np.arange(int(length * RATE)) / RATE
     attack = np.clip(tt / 0.003, 0.0, 1.0)
@@ -261,7 +262,7 @@ def chimes(cfg: dict, plans: list[ShotPlan], n: int) -> tuple[np.ndarray, np.nda
             np.add.at(imp[1], sample[pick], gain[pick] * np.sin(angle[pick]))
             yield imp, bell(note_hz(int(note), s["chime_hz"]))
 
-    out = _convolve(trains(), n, longest=len(bell(s["chime_hz"])))
+    out = _convolve(trains(), n, longest=int(BELL_SECONDS * RATE))
     return out * CHIME_GAIN, np.sort(ev.release[keep])
 
 

@@ -43,8 +43,7 @@ class RenderProcess:
     def __init__(self, args: list[str], preset_dirs: tuple = ()):
         self.args = [*args, "--json"]
         env = dict(os.environ)
-        paths = [str(p) for p in preset_dirs] + [p for p in env.get(presets.ENV_PATH, "").split(os.pathsep) if p]
-        env[presets.ENV_PATH] = os.pathsep.join(paths)
+        env[presets.ENV_PATH] = os.pathsep.join([*map(str, preset_dirs), *presets.env_dirs()])
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), *filter(None, [env.get("PYTHONPATH")])])
         self.done, self.total, self.rate = 0, 0, ""
         self.errors: list[str] = []

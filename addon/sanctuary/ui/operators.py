@@ -10,6 +10,7 @@ import bpy
 
 from .. import jobs
 from ..blender import compat, datablocks
+from ..blender.build import STAGES
 from ..core import presets, sound
 from ..core import timeline as tl
 from ..core.config import SEED_MAX
@@ -20,8 +21,6 @@ from ..render.batch import write_atomic
 from ..render.process import RenderProcess
 from . import properties as props
 
-STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "commit",
-          "look")
 
 
 def settings_of(context):
@@ -81,6 +80,15 @@ def panel_loaded(context):
     if not settings.preset:
         props.load_into(settings, "default")
     return props.panel_preset(settings)
+
+
+def build_job(context, job) -> dict:
+    """jobs.build or jobs.retime on the panel's values, its stages as progress; the fingerprint kept."""
+    loaded = panel_loaded(context).load()
+    with StageProgress(context) as progress:
+        info = job(loaded, context.scene, progress)
+    settings_of(context).fingerprint = info["fingerprint"]
+    return info
 
 
 class SANCTUARY_OT_load_preset(SceneOperator, bpy.types.Operator):
@@ -167,10 +175,7 @@ class SANCTUARY_OT_build(SceneOperator, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def run(self, context):
-        loaded = panel_loaded(context).load()
-        with StageProgress(context) as progress:
-            info = jobs.build(loaded, context.scene, progress)
-        settings_of(context).fingerprint = info["fingerprint"]
+        info = build_job(context, jobs.build)
         c = info["counts"]
         self.report({"INFO"}, f"Built {info['collection']}: {c['objects']} objects, {c['instances']} instances "
                               f"in {info['timings']['build_total']:.2f} s")
@@ -185,10 +190,7 @@ class SANCTUARY_OT_apply_timeline(BuiltOperator, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def run(self, context):
-        loaded = panel_loaded(context).load()
-        with StageProgress(context) as progress:
-            info = jobs.retime(loaded, context.scene, progress)
-        settings_of(context).fingerprint = info["fingerprint"]
+        info = build_job(context, jobs.retime)
         for warning in info["warnings"]:
             self.report({"WARNING"}, warning)
         self.report({"INFO"}, f"Timeline applied in {info['timings']['build_total']:.2f} s: frames "

@@ -15,7 +15,6 @@ that single precision holds (what the field shows).
 from __future__ import annotations
 
 import math
-import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ def user_preset_dirs() -> tuple:
 
 def user_folders() -> tuple:
     """Folders of the user's own presets: the extension's, else those in $SANCTUARY_PRESET_PATH."""
-    return user_preset_dirs() or tuple(p for p in os.environ.get(presets.ENV_PATH, "").split(os.pathsep) if p)
+    return user_preset_dirs() or tuple(presets.env_dirs())
 
 
 def user_preset_folder() -> Path:
