@@ -27,6 +27,17 @@ def run_json(*args: str, **kw) -> tuple[int, dict, str]:
     return proc.returncode, json.loads(lines[0]), proc.stderr
 
 
+def run_script(code: str, *args: str, tmp_path: Path, timeout: int = 600) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run Python code in a new process (`python -c code RESULT ARGS...`); the code writes its findings
+    as JSON to the file named by sys.argv[1]. Figures never come from stdout: Blender writes there too
+    (4.5 prints "Not freed memory blocks" at exit)."""
+    result = tmp_path / f"result_{len(list(tmp_path.glob('result_*.json')))}.json"
+    proc = subprocess.run([sys.executable, "-c", code, str(result), *args], capture_output=True, text=True,
+                          timeout=timeout)
+    found = json.loads(result.read_text()) if result.is_file() else {}
+    return proc, found
+
+
 @pytest.fixture
 def fresh_bpy():
     """An empty Blender file in this process."""

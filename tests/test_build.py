@@ -63,6 +63,32 @@ def test_failed_build_leaves_the_scene_as_it_was(fresh_bpy, loaded, monkeypatch)
     assert jobs.describe_open_scene()["fingerprint"] == before["fingerprint"]
 
 
+def test_every_f_curve_of_a_build_animates_something(fresh_bpy, loaded, monkeypatch):
+    """On every Blender the build's F-curves resolve; an F-curve on a path this version lacks
+    (the other side of 5.2's move of modifier inputs) fails the build and changes nothing."""
+    before = jobs.build(loaded)
+    root = datablocks.current_root(bpy.context.scene)
+    owned = datablocks.owned_by(root[datablocks.TOKEN])
+    animated = [i for i in owned + [m.node_tree for m in owned if getattr(m, "node_tree", None)]
+                if compat.fcurves(i)]
+    assert len(animated) >= 10 and all(compat.unresolved_fcurves(i) == [] for i in animated)
+    snapshot = counts()
+
+    real = compat.modifier_input_path
+
+    def other_versions_path(mod, name):
+        path = real(mod, name)
+        ident = compat._group_input_identifier(mod.node_group, name)
+        head = path.split("]", 1)[0] + "]"
+        return f'{head}["{ident}"]' if ".properties." in path else f"{head}.properties.inputs.{ident}.value"
+
+    monkeypatch.setattr(compat, "modifier_input_path", other_versions_path)
+    with pytest.raises(compat.AnimationPathError, match="does not resolve"):
+        jobs.build(presets.load_scene(SKETCH, seed=11))
+    assert counts() == snapshot
+    assert jobs.describe_open_scene()["fingerprint"] == before["fingerprint"]
+
+
 def test_fingerprint_follows_seed_and_values(fresh_bpy, loaded):
     base = jobs.build(loaded)["fingerprint"]
     assert jobs.build(presets.load_scene(SKETCH, seed=8))["fingerprint"] != base

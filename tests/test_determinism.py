@@ -1,10 +1,7 @@
 """Same preset + seed -> the same fingerprint in separate processes; the .blend keeps it."""
-import subprocess
-import sys
-
 import pytest
 
-from conftest import run_json
+from conftest import run_json, run_script
 
 pytest.importorskip("bpy")
 
@@ -16,10 +13,10 @@ def test_two_processes_same_fingerprint_other_seed_other_fingerprint(tmp_path):
     assert other["fingerprint"] != runs[0]["fingerprint"]
 
     # Opening the saved file in a fresh Blender gives the same fingerprint again.
-    code = ("import bpy, sys\n"
-            f"bpy.ops.wm.open_mainfile(filepath={str(tmp_path / '0.blend')!r})\n"
+    code = ("import bpy, json, sys\n"
+            "bpy.ops.wm.open_mainfile(filepath=sys.argv[2])\n"
             "from sanctuary import jobs\n"
-            "print(jobs.describe_open_scene()['fingerprint'])\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            "open(sys.argv[1], 'w').write(json.dumps(jobs.describe_open_scene()))\n")
+    proc, opened = run_script(code, str(tmp_path / "0.blend"), tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == runs[0]["fingerprint"]
+    assert opened["fingerprint"] == runs[0]["fingerprint"]

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from conftest import run_json
+from conftest import run_json, run_script
 
 bpy = pytest.importorskip("bpy")
 
@@ -196,28 +196,26 @@ def test_fbx_round_trips_transforms_and_cameras(tmp_path, truth):
 # --- .blend for a farm ----------------------------------------------------------------------------
 
 FARM = r"""
-import sys, bpy
-bpy.ops.wm.open_mainfile(filepath=sys.argv[1])  # what `blender -b file.blend -f 700` does, add-on absent
+import json, sys, bpy
+bpy.ops.wm.open_mainfile(filepath=sys.argv[2])  # what `blender -b file.blend -f 700` does, add-on absent
 scene = bpy.context.scene
 assert "sanctuary" not in sys.modules
 missing = [p for p in bpy.utils.blend_paths(absolute=True) if not bpy.path.abspath(p)]
-print("ENGINE", scene.render.engine, scene.render.resolution_x, scene.render.filepath, len(missing))
+open(sys.argv[1], "w").write(json.dumps([scene.render.engine, scene.render.resolution_x, scene.render.filepath,
+                                         len(missing)]))
 scene.frame_start = scene.frame_end = 700  # -f N renders an animation of one frame
 bpy.ops.render.render(animation=True)
 """
 
 
 def test_blend_renders_on_a_farm_without_the_add_on(tmp_path):
-    import subprocess
-    import sys
-
     out = tmp_path / "shot.blend"
     code, info, stderr = run_json("export", "--preset", "sketch", "--out", str(out))
     assert code == 0, stderr
     assert info["quality"] == "preview" and [p.name for p in tmp_path.iterdir()] == ["shot.blend"]
-    proc = subprocess.run([sys.executable, "-c", FARM, str(out)], capture_output=True, text=True, timeout=600)
+    proc, found = run_script(FARM, str(out), tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "ENGINE CYCLES 640 //render/frame_##### 0" in proc.stdout
+    assert found == ["CYCLES", 640, "//render/frame_#####", 0]
     frame = tmp_path / "render" / "frame_00700.png"
     assert frame.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -15,7 +15,7 @@ pytest.importorskip("bpy")
 
 INSTALL = textwrap.dedent("""
     import bpy, addon_utils, importlib, json, sys, tempfile
-    zip_path, repo_dir, out_blend = sys.argv[-3:]
+    result_path, zip_path, repo_dir, out_blend = sys.argv[-4:]
     repo = bpy.context.preferences.extensions.repos.new(
         name="sanctuary_test", module="sanctuary_test", custom_directory=repo_dir, source="USER")
     result = {"install": list(bpy.ops.extensions.package_install_files(
@@ -46,7 +46,7 @@ INSTALL = textwrap.dedent("""
             [hasattr(bpy.types.Scene, "sanctuary"), hasattr(bpy.types, "SANCTUARY_PT_scene")])
         addon_utils.enable(name)
     result["reenabled"] = hasattr(bpy.types.Scene, "sanctuary") and hasattr(bpy.types, "SANCTUARY_PT_scene")
-    print("RESULT " + json.dumps(result), flush=True)
+    open(result_path, "w").write(json.dumps(result))
     # bpy 4.2 crashes in its C++ exit handlers when Python panels were registered
     # (the same quirk cli.run() avoids); the result is already out.
     import os
@@ -80,11 +80,11 @@ def test_installed_through_blender_enabled_and_builds(extension_zip, tmp_path):
     repo.mkdir()
     out = tmp_path / "from_command.blend"
     env = {"BLENDER_USER_RESOURCES": str(tmp_path / "user")}  # keep the real user config untouched
-    proc = subprocess.run([sys.executable, "-c", INSTALL, str(extension_zip), str(repo), str(out)],
+    result_path = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-c", INSTALL, str(result_path), str(extension_zip), str(repo), str(out)],
                           capture_output=True, text=True, env={**os.environ, **env})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT "):])
+    result = json.loads(result_path.read_text())
     assert result["install"] == ["FINISHED"] and result["enabled"]
     assert result["module_file"].startswith(str(repo))  # Blender's copy, not the pip package
     assert result["panel"] == ["VIEW_3D", "UI", "Sanctuary"]

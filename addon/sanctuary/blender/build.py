@@ -22,11 +22,11 @@ from ..core.overrides import assignments
 from ..core.presets import Loaded
 from ..core.shots import camera_corridors, plan_shots
 from ..core.tending import respond, schedule
-from . import datablocks
+from . import compat, datablocks
 from .cameras import build_cameras
 from .fingerprint import fingerprint
 from .clearing import build_clearing
-from .forest import build_forest, rekey_seconds
+from .forest import build_forest, key_seconds
 from .ground import build_ground
 from .look import apply_look
 from .sky import build_sky
@@ -80,6 +80,7 @@ def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
         (floor,) = timer("ground", build_ground, cfg, owner)
         forest = timer("forest", build_forest, cfg, owner, plans)
         acts, world, cameras = _story(cfg, owner, timer, plans, floor, forest.tree_xy, forest.fallen_mesh)
+        check_animation(owner.token)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
@@ -101,6 +102,22 @@ def _story(cfg: dict, owner, timer: Timer, plans, floor, tree_xy, fallen_mesh) -
     _, world = timer("sky", build_sky, cfg, owner, response)
     cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
     return acts, world, cameras
+
+
+def check_animation(token: str) -> None:
+    """Every F-curve the build wrote must animate something on this Blender.
+
+    An F-curve on a path this version does not have (5.2 moved geometry-nodes
+    modifier inputs) is created without complaint and silently animates
+    nothing; fail the build instead. Raises compat.AnimationPathError.
+    """
+    owned = datablocks.owned_by(token)
+    # Materials and worlds keep their node trees (and those trees' F-curves) inside them.
+    for id_data in owned + [i.node_tree for i in owned if getattr(i, "node_tree", None) is not None]:
+        stale = compat.unresolved_fcurves(id_data)
+        if stale:
+            raise compat.AnimationPathError(f"{id_data.name}: F-curves that animate nothing on Blender "
+                                            f"{bpy.app.version_string}: {', '.join(stale)}")
 
 
 # What the forest was grown from: a retime may change anything else.
@@ -158,6 +175,7 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
         plans = timer("shots", plan_shots, cfg)
         (floor,) = timer("ground", build_ground, cfg, owner)
         acts, world, cameras = _story(cfg, owner, timer, plans, floor, tree_xy, fallen_mesh)
+        check_animation(owner.token)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
@@ -169,7 +187,7 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
     leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and _base_name(i) == "mercury_leaves"), None)
     if leaves is not None:  # none when the forest has no leaves
         owner.stage = "forest"
-        rekey_seconds(owner, leaves, cfg["timeline"])
+        key_seconds(owner, leaves, cfg["timeline"])
     apply_stage(scene, cfg, plans, cameras, world)
     scene["sanctuary_events"] = events_json(acts)
     timer("look", apply_look, scene, owner, cfg)

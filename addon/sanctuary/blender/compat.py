@@ -1,8 +1,12 @@
-"""Every difference between Blender 4.2 LTS, 4.5 and 5.0 that Sanctuary touches.
+"""Every difference between Blender 4.2 LTS, 4.5 LTS, 5.0, 5.1 and 5.2 that Sanctuary touches.
 
-Callers never test `bpy.app.version` themselves; they ask here.
+Callers never test `bpy.app.version` themselves; they ask here. Each function
+says which versions differ and how; tests/test_compat.py checks each on the
+Blender it runs on (CI runs all five).
 """
 from __future__ import annotations
+
+import math
 
 import bpy
 
@@ -126,9 +130,16 @@ def fcurve_ensure(id_data, data_path: str, index: int = 0, action_name: str = ""
 
 
 def write_curve(id_data, data_path: str, frames, values, index: int = 0, linear: bool = True):
-    """Key a whole sampled curve at once (foreach_set), far faster than keyframe_insert per frame."""
+    """Key a whole sampled curve at once (foreach_set), far faster than keyframe_insert per frame.
+
+    Raises AnimationPathError if data_path does not resolve on this Blender: an
+    F-curve on a stale path is created without complaint and animates nothing.
+    """
     import numpy as np
 
+    if not path_resolves(id_data, data_path, index):
+        raise AnimationPathError(f"{id_data.name}: F-curve path {data_path}[{index}] does not resolve "
+                                 f"on Blender {bpy.app.version_string}")
     fc = fcurve_ensure(id_data, data_path, index)
     co = np.empty(2 * len(frames), dtype=np.float32)
     co[0::2], co[1::2] = frames, values
@@ -159,13 +170,39 @@ def _group_compositor(tree) -> bool:
     return any(s.compositing_node_group == tree for s in bpy.data.scenes if hasattr(s, "compositing_node_group"))
 
 
-def has_bloom() -> bool:
-    """The Glare node's Bloom mode arrived in 4.2; keep Fog Glow as the fallback."""
-    import bpy as _bpy
+def set_bloom(node, threshold: float, size: float, strength: float) -> None:
+    """Make a Glare node a bloom.
 
-    node_type = _bpy.types.CompositorNodeGlare
-    prop = node_type.bl_rna.properties.get("glare_type")
-    return prop is None or "BLOOM" in prop.enum_items.keys()
+    threshold: brightness above which pixels glow; size: how far the glow
+    reaches, as a fraction of the image (0..1, halving steps); strength: 0 off,
+    1 the glow added at full.
+    - 4.2: properties only; `size` is an exponent (9 covers the image, each step
+      down halves it), and there is no strength: `mix` 0 adds the glare, -1 is off.
+    - 4.5: `glare_type` is still a property; threshold, size and strength are
+      input sockets. The old properties forward to them, but `threshold` forwards
+      to a socket that does not exist ("RNA_float_get/set: NodeSocket.default_value
+      not found" on every build, the value dropped), so set the sockets.
+    - 5.0+: every setting is an input socket; menus take their labels.
+    """
+    if not hasattr(node, "glare_type"):
+        node.inputs["Type"].default_value = "Bloom"
+    else:
+        node.glare_type = "BLOOM"
+    if "Strength" not in node.inputs:  # 4.2
+        node.threshold = threshold
+        node.size = max(6, min(9, round(9 + math.log2(max(size, 1e-3)))))
+        node.mix = 0.0 if strength > 0 else -1.0
+        return
+    node.inputs["Threshold"].default_value = threshold
+    node.inputs["Size"].default_value = size
+    node.inputs["Strength"].default_value = strength
+
+
+def bloom_settings(node) -> tuple[float, float, float]:
+    """(threshold, size as a fraction of the image, strength) of a bloom made by set_bloom."""
+    if "Strength" not in node.inputs:
+        return node.threshold, 2.0 ** (node.size - 9), 0.0 if node.mix <= -1.0 else 1.0
+    return tuple(node.inputs[k].default_value for k in ("Threshold", "Size", "Strength"))
 
 
 def compositor_multiply(tree):
@@ -208,3 +245,70 @@ def new_text_strip(strips, name: str, channel: int, frame: int):
     params = strips.bl_rna.functions["new_effect"].parameters
     span = {"length": 1} if "length" in params else {"frame_end": frame + 1}
     return strips.new_effect(name=name, type="TEXT", channel=channel, frame_start=frame, **span)
+
+
+class AnimationPathError(RuntimeError):
+    """An F-curve whose data path names nothing on this Blender (it would silently animate nothing)."""
+
+
+def path_resolves(id_data, data_path: str, index: int = -1) -> bool:
+    """Whether id_data.<data_path>[index] names a property on this Blender."""
+    try:
+        value = id_data.path_resolve(data_path)
+    except ValueError:
+        return False
+    if index > 0:
+        try:
+            return index < len(value)
+        except TypeError:
+            return False
+    return True
+
+
+def unresolved_fcurves(id_data) -> list[str]:
+    """"data_path[index]" of each F-curve of id_data that animates nothing on this Blender."""
+    return [f"{fc.data_path}[{fc.array_index}]" for fc in fcurves(id_data)
+            if not path_resolves(id_data, fc.data_path, fc.array_index)]
+
+
+def _group_input_identifier(group, name: str) -> str:
+    """The identifier ("Socket_2") of the geometry-nodes group input called name."""
+    for item in group.interface.items_tree:
+        if getattr(item, "in_out", None) == "INPUT" and item.name == name:
+            return item.identifier
+    raise KeyError(f"{group.name} has no input {name!r}")
+
+
+def modifier_input_path(mod, name: str) -> str:
+    """The data path, from its object, of a geometry-nodes modifier's input (by the group input's name).
+
+    Up to 5.1 the inputs are ID properties keyed by socket identifier,
+    `modifiers["M"]["Socket_2"]`. 5.2 made them RNA properties,
+    `modifiers["M"].properties.inputs.Socket_2.value`; the old path no longer
+    resolves there.
+    """
+    ident = _group_input_identifier(mod.node_group, name)
+    where = f'modifiers["{bpy.utils.escape_identifier(mod.name)}"]'
+    if hasattr(mod, "properties"):
+        return f"{where}.properties.inputs.{ident}.value"
+    return f'{where}["{ident}"]'
+
+
+def set_modifier_input(mod, name: str, value) -> None:
+    """Set a geometry-nodes modifier's input by the group input's name (see modifier_input_path)."""
+    ident = _group_input_identifier(mod.node_group, name)
+    if hasattr(mod, "properties"):
+        getattr(mod.properties.inputs, ident).value = value
+    else:
+        mod[ident] = value
+
+
+def modifier_input(mod, name: str):
+    """A geometry-nodes modifier's input value, by the group input's name."""
+    return mod.id_data.path_resolve(modifier_input_path(mod, name))
+
+
+def strip_duration(strip) -> int:
+    """A strip's length in frames after its handles: `duration` from 5.1,
+    `frame_final_duration` before (deprecated in 5.1, removed in 6.0)."""
+    return strip.duration if hasattr(strip, "duration") else strip.frame_final_duration

@@ -17,11 +17,10 @@ from ..core import timeline as tl
 from ..core import trees as core_trees
 from ..core.ground import height
 from ..core.shots import camera_corridors
-from . import materials
-from .compat import fcurves
+from . import compat, materials
 from .datablocks import INSTANCER, Owner
 from .meshes import mesh_from_polygons, point_cloud
-from .nodes import geometry_group, modifier_input_id
+from .nodes import geometry_group
 
 SAG, SPRING = core_leaves.SAG, core_leaves.SPRING  # the same drip as core_leaves.drop_state
 
@@ -78,7 +77,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         group = leaves_group(owner, leaf_coll, drop_obj)
         mod = leaf_obj.modifiers.new("mercury_leaves", "NODES")
         mod.node_group = group
-        key_seconds(owner, leaf_obj, mod, group, cfg["timeline"])
+        key_seconds(owner, leaf_obj, cfg["timeline"])
 
     fallen = core_leaves.scatter_fallen(cfg, lambda x, y: height(x, y, cfg))
     if len(fallen.position):
@@ -162,25 +161,11 @@ def fallen_group(owner: Owner, shapes_coll):
     return g.tree
 
 
-def rekey_seconds(owner: Owner, obj, timeline: dict) -> None:
-    """A retimed film: the drip clock keyed again over its new frame range."""
-    mod = next(m for m in obj.modifiers if m.type == "NODES")
-    path = f'modifiers["{mod.name}"]["{modifier_input_id(mod.node_group, "Seconds")}"]'
-    for fc in [fc for fc in fcurves(obj) if fc.data_path == path]:
-        fc.keyframe_points.clear()
-    key_seconds(owner, obj, mod, mod.node_group, timeline)
-
-
-def key_seconds(owner: Owner, obj, mod, group, timeline: dict) -> None:
-    """The drip clock: seconds, keyed linearly across the film and extrapolated beyond it."""
-    ident = modifier_input_id(group, "Seconds")
+def key_seconds(owner: Owner, obj, timeline: dict) -> None:
+    """The drip clock: seconds, keyed linearly across the film and extrapolated beyond it
+    (keyed again, replacing the old keys, when the film is retimed)."""
     first, last = tl.frame_range(timeline)
-    path = f'modifiers["{mod.name}"]["{ident}"]'
-    for frame in (first, last + 1):
-        mod[ident] = (frame - first) / timeline["fps"]
-        owner.key(obj, path, frame)
-    for fc in fcurves(obj):
-        if fc.data_path == path:
-            fc.extrapolation = "LINEAR"
-            for kp in fc.keyframe_points:
-                kp.interpolation = "LINEAR"
+    path = compat.modifier_input_path(obj.modifiers["mercury_leaves"], "Seconds")
+    clock = compat.write_curve(obj, path, [first, last + 1], [0.0, (last + 1 - first) / timeline["fps"]])
+    clock.extrapolation = "LINEAR"
+    owner.tag(obj.animation_data.action)

@@ -16,7 +16,7 @@ from . import compat
 from .datablocks import INSTANCER, Owner
 from .materials import principled
 from .meshes import mesh_from_polygons, point_cloud
-from .nodes import Graph, geometry_group, modifier_input_id
+from .nodes import Graph, geometry_group
 
 
 def front_group(owner: Owner, cfg: dict, frames: np.ndarray, coverage: np.ndarray):
@@ -98,10 +98,9 @@ def build_crystals(owner: Owner, cfg: dict, sites: core_frost.FrostSites, frames
     mod = obj.modifiers.new("frost_crystals", "NODES")
     mod.node_group = group
     fps = cfg["timeline"]["fps"]
-    cov_id, sec_id = modifier_input_id(group, "Coverage"), modifier_input_id(group, "Seconds")
-    compat.write_curve(obj, f'modifiers["{mod.name}"]["{cov_id}"]', frames, coverage)
+    compat.write_curve(obj, compat.modifier_input_path(mod, "Coverage"), frames, coverage)
     first, last = tl.frame_range(cfg["timeline"])
-    sec = compat.write_curve(obj, f'modifiers["{mod.name}"]["{sec_id}"]', [first, last + 1],
+    sec = compat.write_curve(obj, compat.modifier_input_path(mod, "Seconds"), [first, last + 1],
                              [0.0, (last + 1 - first) / fps])
     sec.extrapolation = "LINEAR"
     owner.tag(obj.animation_data.action)

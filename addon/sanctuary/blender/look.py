@@ -11,14 +11,8 @@ from .datablocks import Owner
 
 VIGNETTE_BLUR = "sanctuary_vignette_blur"
 VIGNETTE_SOFTNESS = 0.2  # blur radius as a fraction of the frame width
-
-
-def _setting(node, name: str, socket: str, value, menu_item: str = "") -> None:
-    """Glare settings are properties up to 4.5 and input sockets (menus by label) in 5.0."""
-    if hasattr(node, name):
-        setattr(node, name, value)
-    elif socket in node.inputs:
-        node.inputs[socket].default_value = menu_item or value
+BLOOM_THRESHOLD = 1.0  # only what is brighter than white glows: the heart, glints
+BLOOM_SIZE = 0.25  # the glow reaches a quarter of the frame
 
 
 def view_look(name: str) -> str:
@@ -38,13 +32,7 @@ def apply_look(scene, owner: Owner, cfg: dict) -> None:
     tree.nodes.clear()
     layers = tree.nodes.new("CompositorNodeRLayers")
     glare = tree.nodes.new("CompositorNodeGlare")
-    bloom = compat.has_bloom()
-    _setting(glare, "glare_type", "Type", "BLOOM" if bloom else "FOG_GLOW", "Bloom" if bloom else "Fog Glow")
-    _setting(glare, "threshold", "Threshold", 1.0)
-    _setting(glare, "size", "Size", 7)
-    _setting(glare, "mix", "Mix", 0.0 if look["bloom"] > 0 else -1.0)
-    if "Strength" in glare.inputs:
-        glare.inputs["Strength"].default_value = look["bloom"]
+    compat.set_bloom(glare, BLOOM_THRESHOLD, BLOOM_SIZE, look["bloom"])
     tree.links.new(layers.outputs["Image"], glare.inputs["Image"])
 
     # Vignette: a soft ellipse (1 inside, 1 - strength at the corners) multiplied in.

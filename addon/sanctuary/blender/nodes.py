@@ -120,10 +120,3 @@ def geometry_group(owner, name: str, inputs: list[tuple[str, str]]):
     group_out = g.node("NodeGroupOutput")
     return g, group_in, group_out
 
-
-def modifier_input_id(group, name: str) -> str:
-    """The identifier ("Socket_2") a geometry-nodes modifier uses for a group input."""
-    for item in group.interface.items_tree:
-        if getattr(item, "in_out", None) == "INPUT" and item.name == name:
-            return item.identifier
-    raise KeyError(name)
