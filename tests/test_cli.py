@@ -1,4 +1,6 @@
 """The `sanctuary` command end to end, each run in its own process."""
+import re
+
 import pytest
 
 from conftest import run_cli, run_json
@@ -90,4 +92,8 @@ def test_export_usd_carries_the_scene_but_not_the_instancers(tmp_path):
     names = {p.GetName() for p in stage.Traverse()}
     assert {"heart", "pedestal", "moat"} <= names
     assert not names & {"mercury_leaves", "fallen_leaves", "frost_crystals"}
-    assert [p.name for p in tmp_path.iterdir()] == ["scene.usda"]
+    # Every file the exporter wrote is kept (the sky's texture in textures/), and every asset it refers to is there.
+    assets = re.findall(r"@([^@]+)@", out.read_text())
+    assert assets and all((tmp_path / a).is_file() for a in assets)
+    assert sorted(info["wrote"]) == sorted(str(p) for p in tmp_path.rglob("*") if p.is_file())
+    assert not list(tmp_path.glob(".*"))

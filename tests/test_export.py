@@ -2,6 +2,7 @@
 the heart's scale and glow, a camera's position, the heart light's colour."""
 import json
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,3 +288,17 @@ def test_instance_matrices_decompose_into_gltf_trs():
                      np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1)], 1)
     assert back * s[:, None, :] == pytest.approx(TO_GLTF @ m[:, :3, :3] @ TO_GLTF.T, abs=1e-9)
     assert t == pytest.approx(m[:, :3, 3] @ TO_GLTF.T)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["glb", "gltf", "usdc", "usda", "abc", "fbx", "blend"])
+def test_names_with_spaces_and_accents_work_in_every_format(tmp_path, fmt):
+    out = tmp_path / "dossier rêvé" / f"a b ü.{fmt}"
+    code, info, stderr = run_json("export", "--preset", "sketch", "--frames", "1-3", "--out", str(out))
+    assert code == 0, stderr
+    assert out.is_file() and str(out) in info["wrote"]
+    assert all(Path(p).is_file() for p in info["wrote"])
+    assert not [p for p in out.parent.rglob(".*")]  # no staging or temporary file left
+    if fmt == "gltf":  # the buffer is named by a URI: percent-encoded in the file, decoded on disk
+        doc = json.loads(out.read_text())
+        assert doc["buffers"][0]["uri"] == "a%20b%20%C3%BC.bin" and (out.parent / "a b ü.bin").is_file()

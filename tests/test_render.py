@@ -75,8 +75,15 @@ def test_trailer_render_makes_frames_film_sheet_and_manifest(tmp_path, fresh_bpy
     assert "captions" not in manifest and not (out / "film.srt").exists()  # the sketch has no captions
     assert "Saved: " in (out / "render.log").read_text()  # Blender's chatter went to the log
 
-    # A re-run skips every frame and remakes only the film, sheet and manifest.
+    # A re-run skips every frame, and the film made from them stands.
+    made = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     code, again, _ = run_json("render", *SKETCH, "--set", "render.trailer_frames=2", "--out", str(out))
+    assert code == 0 and len(again["skipped"]) == 16 and again["wrote"] == [] and again["complete"]
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != "render.log"} == \
+        {k: v for k, v in made.items() if k != "render.log"}
+    # Another sound over the same frames: the frames stay, the film, its sound, sheet and manifest are made again.
+    code, again, _ = run_json("render", *SKETCH, "--set", "render.trailer_frames=2", "--set", "sound.hum_db=-3",
+                              "--out", str(out))
     assert code == 0 and len(again["skipped"]) == 16
     assert sorted(again["wrote"]) == sorted(str(out / n) for n in ("film.mp4", "film.wav", "contact_sheet.png",
                                                                    "manifest.json"))
@@ -126,7 +133,8 @@ def test_a_folder_of_another_render_is_refused(tmp_path):
     listing = sorted(p.name for p in out.iterdir())
     proc = run_cli("render", *SILENT, "--frames", "2", "--seed", "8", "--out", str(out))
     assert proc.returncode == 2
-    assert "holds frames of another render (manifest.json: preset 'sketch', seed 7" in proc.stderr
+    assert ("belongs to another render (sanctuary_job.json: preset 'sketch' seed 7, tier 'draft', frames 1); "
+            "this one differs in the preset's values or seed, the frames") in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == listing
 
 

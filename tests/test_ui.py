@@ -1,6 +1,7 @@
 """The add-on's UI in background Blender: registration, every operator, every panel's draw()."""
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -377,6 +378,14 @@ def test_export_from_the_panel(registered, tmp_path):
     with pytest.raises(RuntimeError, match="--out: cannot create"):
         bpy.ops.sanctuary.export()  # an ERROR report (a RuntimeError in background mode), not a traceback
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "user_presets") == ["a_file", "from_panel.glb"]
+    # "//" means beside the .blend: with the file unsaved it is refused, as Render refuses it, not written
+    # into whatever folder Blender started in.
+    assert not bpy.data.filepath
+    for path in ("//beside.glb", ""):
+        scene.sanctuary.export_path = path
+        with pytest.raises(RuntimeError, match="export_path: the .blend is not saved yet"):
+            bpy.ops.sanctuary.export()
+    assert not any(Path.cwd().glob("beside*")) and not any(Path.cwd().glob("sanctuary.glb"))
 
 
 def test_version_exposed():

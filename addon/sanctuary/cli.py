@@ -6,8 +6,9 @@ the extension with bpy.utils.register_cli_command). It holds no logic of its
 own: every command calls a function in `jobs` or `core.presets`.
 
 Exit codes: 0 done, 2 bad input (one line on stderr naming the file and key;
-nothing written), 1 anything unexpected (one line; SANCTUARY_DEBUG=1 for the
-traceback). With --json, stdout carries exactly one JSON object and nothing
+nothing written), 1 a result that could not be written whole (one line naming
+the file and the cause) or anything unexpected (one line; SANCTUARY_DEBUG=1
+for the traceback). With --json, stdout carries exactly one JSON object and nothing
 else: Blender's own chatter is sent to stderr.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import traceback
 from pathlib import Path
 
 from .core import presets
-from .core.errors import ConfigError
+from .core.errors import ConfigError, WriteError
 from .core.paths import export_format, writable_file
 
 PROG = "sanctuary"
@@ -110,11 +111,7 @@ def cmd_build(args) -> dict:
     from . import jobs  # imports bpy: only after the preset is known to be good
 
     jobs.new_file()
-    info = jobs.build(loaded)
-    t0 = time.perf_counter()
-    info["wrote"] = jobs.save(args.out)
-    info["timings"]["save"] = round(time.perf_counter() - t0, 3)
-    return info
+    return jobs.build_file(loaded, args.out)
 
 
 def cmd_render(args) -> dict:
@@ -151,7 +148,7 @@ def cmd_presets(args) -> dict:
 
 
 def cmd_validate(args) -> dict:
-    loaded = presets.load_scene(args.preset, None, tuple(args.overrides))
+    loaded = presets.load_scene(args.preset, None, tuple(args.overrides), source="validate PRESET")
     info = {"valid": True, "preset": loaded.name, "preset_file": str(loaded.path),
             "inherits": [str(p) for p in loaded.chain[:-1]], "preset_hash": loaded.digest()}
     if args.quality:
@@ -177,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as e:
             print(f"{PROG}: error: {e.line()}", file=sys.stderr)
             code, payload = 2, {"ok": False, "error": e.line()}
+        except WriteError as e:  # a full disk, a size limit: nothing half-written was left
+            print(f"{PROG}: error: {e.line()}", file=sys.stderr)
+            code, payload = 1, {"ok": False, "error": e.line()}
         except SystemExit as e:  # --help, --version
             return int(e.code or 0)
         except KeyboardInterrupt:

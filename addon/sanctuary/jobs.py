@@ -6,25 +6,26 @@ input before anything is written.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import platform
 import time
 from pathlib import Path
 
 import bpy
 
-from . import __version__
+from . import __version__, files
 from .blender import compat, datablocks
 from .blender.build import build_scene, describe, retime_scene
 from .core import presets, sound
 from .core import timeline as tl
-from .core.errors import ConfigError
-from .core.selection import select_chunk, select_frames, sheet_stills
+from .core.errors import ConfigError, WriteError
+from .core.selection import frame_ranges, select_chunk, select_frames, sheet_stills
 from .core.shots import plan_shots
 from .export.formats import export as export_scene
 from .core.paths import export_format, writable_dir
 from .core.progress import Progress
-from .render.batch import (LOG_NAME, chatter_to, frame_path, is_complete, read_json, render_frames, write_atomic,
-                           write_json_atomic)
+from .render.batch import LOG_NAME, chatter_to, frame_path, read_json, render_frames
 from .render.film import contact_sheet, encode_mp4
 from .render.settings import apply_quality, frame_extension
 
@@ -69,44 +70,146 @@ def save(out: str | Path, scene=None) -> list[str]:
     return export_scene(out, "blend", scene=scene)
 
 
-def _check_folder(out: Path, manifest: dict) -> None:
-    """Frames in the folder must come from the same scene and tier, or resuming would mix two films."""
-    for path in sorted(out.glob("manifest*.json")):
-        old = read_json(path) or {}
-        for key in ("fingerprint", "quality_hash"):
-            if old.get(key, manifest[key]) != manifest[key]:
-                raise ConfigError("--out", "", f"{out} holds frames of another render ({path.name}: preset "
-                                  f"{old.get('preset')!r}, seed {old.get('seed')}, quality {old.get('quality')!r}); "
-                                  "choose another folder or empty it")
+@contextlib.contextmanager
+def blender_messages(out: Path):
+    """Blender's own messages (its exporters' chatter and tracebacks) go to a log beside the output while a
+    build or export runs, so the terminal keeps Sanctuary's lines. The log is kept, as OUT.log, only if the
+    job fails; a WriteError then says where it is."""
+    out = Path(out)
+    log, kept = files.part_path(out.with_name(out.name + ".log")), out.with_name(out.name + ".log")
+    try:
+        with chatter_to(log):
+            yield
+        kept.unlink(missing_ok=True)  # an earlier failure's log: this run succeeded
+    except WriteError as e:
+        raise WriteError(e.path, f"{e.cause}; Blender's messages are in {_keep(log, kept)}") from None
+    except BaseException:
+        _keep(log, kept)
+        raise
+    finally:
+        log.unlink(missing_ok=True)
 
 
-def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int]) -> tuple[list[str], dict]:
+def _keep(log: Path, kept: Path) -> Path:
+    try:
+        os.replace(log, kept)
+    except OSError:
+        pass
+    return kept
+
+
+def build_file(loaded: presets.Loaded, out: str | Path) -> dict:
+    """Build the scene and save it as a .blend (whole, or not at all)."""
+    with blender_messages(Path(out)):
+        info = build(loaded)
+        t0 = time.perf_counter()
+        info["wrote"] = save(out)
+    info["timings"]["save"] = round(time.perf_counter() - t0, 3)
+    return info
+
+
+STAMP_NAME = "sanctuary_job.json"  # which render a folder belongs to, written before its first frame
+FILM_LOCK = "film.lock"  # held by the one process making the film and sheet
+STAMP_KEYS = {"picture_hash": "the preset's values or seed", "quality_hash": "the quality tier",
+              "frames": "the frames", "fingerprint": "the built scene (another Blender or Sanctuary version?)"}
+
+
+def _describe_job(job: dict) -> str:
+    return (f"preset {job.get('preset')!r} seed {job.get('seed')}, tier {job.get('quality')!r}, "
+            f"frames {frame_ranges(job.get('frames') or [])}")
+
+
+def _claim_folder(out: Path, job: dict) -> None:
+    """A folder belongs to one render from its first frame: the first run stamps it (created exclusively,
+    so chunks starting together agree), later runs must be the same render. Before the build, the stamp is
+    checked without the fingerprint (fail fast); after it, with. Raises ConfigError (exit 2)."""
+    stamp = out / STAMP_NAME
+    if not stamp.exists():
+        for path in sorted(out.glob("manifest*.json")):  # a folder rendered before stamps existed
+            old = read_json(path) or {}
+            if any(old.get(k, job[k]) != job[k] for k in ("fingerprint", "quality_hash") if k in job):
+                _refuse(out, path.name, old, job)
+        if "fingerprint" not in job:
+            return
+        tmp = files.part_path(stamp)
+        files.write_json(tmp, job)  # whole, under a temporary name...
+        try:
+            os.link(tmp, stamp)  # ...then published only if no other run got there first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    old = read_json(stamp)
+    if old is None:
+        raise ConfigError("--out", "", f"{stamp} cannot be read: remove it, or choose another folder")
+    if any(old.get(k) != job[k] for k in STAMP_KEYS if k in job):
+        _refuse(out, stamp.name, old, job)
+
+
+def _refuse(out: Path, name: str, old: dict, job: dict) -> None:
+    differ = ", ".join(why for k, why in STAMP_KEYS.items() if k in job and k in old and old[k] != job[k])
+    raise ConfigError("--out", "", f"{out} belongs to another render ({name}: {_describe_job(old)}); this one "
+                                   f"differs in {differ or 'its scene'}: choose another folder or empty it")
+
+
+def _film_is_current(out: Path, frames: list[int], ext: str, preset_hash: str) -> bool:
+    """A whole film and sheet newer than every frame, made from the same values (sound and captions
+    included): another run made them already."""
+    made = [out / FILM_NAME, out / SHEET_NAME]
+    whole = read_json(out / "manifest.json") or {}
+    if whole.get("preset_hash") != preset_hash or "film" not in whole or not all(map(files.is_whole, made)):
+        return False
+    newest = max(frame_path(out, f, ext).stat().st_mtime for f in frames)
+    return min(p.stat().st_mtime for p in made) >= newest
+
+
+def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int], say) -> tuple[list[str], dict]:
     """The MP4 of the frames, in order, with the soundtrack (film.wav) and captions (film.srt);
     the contact sheet of one still per shot. Returns what it wrote and the manifest's additions."""
     ext, size = frame_extension(quality), tuple(quality["resolution"])
     wrote, made = [], {"film": FILM_NAME, "contact_sheet": SHEET_NAME}
     audio = None
     if cfg["sound"]["enabled"]:
+        say("render: making the soundtrack")
         s = cfg["sound"]
         first, _ = tl.frame_range(cfg["timeline"])
         track = sound.film_audio(sound.synthesize(cfg), frames, first, cfg["timeline"]["fps"], s["loudness"])
-        audio = write_atomic(out / SOUND_NAME, sound.wav_bytes(track, s["bit_depth"]))
+        audio = files.write_bytes(out / SOUND_NAME, sound.wav_bytes(track, s["bit_depth"]))
         wrote.append(str(audio))
         made["soundtrack"] = {"file": SOUND_NAME, "bits": s["bit_depth"], "rate": sound.RATE,
                               "loudness_lufs": round(sound.loudness(track), 2),
                               "peak_dbfs": round(sound.peak_db(track), 2), "in_film": compat.has_audio()}
+    say(f"render: encoding {FILM_NAME} ({len(frames)} frames)")
     film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size, audio)
     captions = sound.srt(cfg, frames)
     if captions:
-        wrote.append(str(write_atomic(out / CAPTIONS_NAME, captions.encode("utf-8"))))
+        wrote.append(str(files.write_bytes(out / CAPTIONS_NAME, captions.encode("utf-8"))))
         made["captions"] = CAPTIONS_NAME
     # A re-render without sound or captions leaves none of an earlier render's beside the new film.
     for name, made_now in ((SOUND_NAME, audio is not None), (CAPTIONS_NAME, bool(captions))):
         if not made_now:
             (out / name).unlink(missing_ok=True)
+    say(f"render: making {SHEET_NAME}")
     stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(cfg), frames)]
     sheet = contact_sheet(scene, stills, out / SHEET_NAME, size)
     return [str(film), *wrote, str(sheet)], made
+
+
+def _merged_seconds(out: Path, frames: list[int]) -> dict:
+    """Seconds per frame from every manifest in the folder (each chunk keeps its own)."""
+    times: dict = {}
+    for path in sorted(out.glob("manifest*.json")):
+        times.update((read_json(path) or {}).get("frame_seconds", {}))
+    wanted = {str(f) for f in frames}
+    return {k: times[k] for k in sorted(times, key=int) if k in wanted}
+
+
+def _whole_manifest(out: Path, manifest: dict, made: dict) -> dict:
+    """manifest.json of the whole film: every frame of the selection, with every chunk's timings."""
+    seconds = _merged_seconds(out, manifest["selection"])
+    whole = {k: v for k, v in manifest.items() if k != "chunk"}
+    return {**whole, **made, "frames": manifest["selection"], "frame_seconds": seconds,
+            "mean_frame_seconds": round(sum(seconds.values()) / len(seconds), 3) if seconds else None}
 
 
 def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None, frames: str | None = None,
@@ -114,66 +217,89 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
            should_stop=lambda: False) -> dict:
     """Build and render frames into out_dir; then the film (MP4), the contact sheet and manifest.json.
 
-    Resumable: frames already complete are skipped. With a chunk, only that
-    slice is rendered; the film and sheet are made by whichever run finds every
-    frame of the whole selection complete.
+    The folder is stamped (sanctuary_job.json) before the first frame: another
+    render's folder is refused (ConfigError). Resumable: frames there and whole
+    are skipped; the manifest is brought up to date after every frame. With a
+    chunk, only that slice is rendered; the film and sheet are made by the one
+    run (film.lock) that finds every frame of the whole selection there.
+    Raises WriteError when a result cannot be written whole.
     """
     tier = presets.load_quality(quality or loaded.data["render"]["quality"], tuple(quality_overrides),
                                 tuple(extra_dirs))
     selection = select_frames(loaded.data, frames, shots)
     picked = select_chunk(selection, chunk)
     out = writable_dir(out_dir)
+    job = {"preset": loaded.name, "picture_hash": loaded.picture_digest(), "seed": loaded.data["seed"],
+           "quality": tier.name, "quality_hash": tier.digest(), "frames": selection}
+    _claim_folder(out, job)  # before the build: another render's folder is refused at once
     info = build(loaded)
     scene = bpy.context.scene
+    job.update(fingerprint=info["fingerprint"], blender=bpy.app.version_string, sanctuary=__version__)
+    _claim_folder(out, job)
     manifest_name = "manifest.json" if not chunk else "manifest.chunk-{}-of-{}.json".format(*tl.parse_chunk(chunk))
+    manifest_path = out / manifest_name
     manifest = {
-        "sanctuary": __version__,
-        "blender": bpy.app.version_string,
-        "python": platform.python_version(),
-        "preset": loaded.name,
-        "preset_file": str(loaded.path),
+        **job,
         "preset_hash": loaded.digest(),
-        "seed": loaded.data["seed"],
-        "quality": tier.name,
-        "quality_hash": tier.digest(),
+        "python": platform.python_version(),
+        "preset_file": str(loaded.path),
         "resolution": list(tier.data["resolution"]),
         "fps": loaded.data["timeline"]["fps"],
-        "fingerprint": info["fingerprint"],
         "selection": selection,
         "chunk": chunk,
         "frames": picked,
+        "frame_seconds": _merged_seconds(out, picked),
     }
-    _check_folder(out, manifest)
+
+    def record(frame: int, seconds: float) -> None:
+        """After every frame: the manifest as it stands, so a kill loses no timings."""
+        manifest["frame_seconds"] = {**_merged_seconds(out, picked), **manifest["frame_seconds"],
+                                     str(frame): seconds}
+        files.write_json(manifest_path, manifest)
+
+    ext = frame_extension(tier.data)
+    wrote = []
     with chatter_to(out / LOG_NAME) as terminal:
         stream = progress_stream or terminal
+
+        def say(line: str) -> None:
+            print(line, file=stream, flush=True)
+
         t0 = time.perf_counter()
-        report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop)
+        report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop, record)
         info["timings"]["render"] = round(time.perf_counter() - t0, 3)
-        earlier = (read_json(out / manifest_name) or {}).get("frame_seconds", {})
-        times = {**earlier, **{str(k): v for k, v in report.frame_seconds.items()}}
-        mine = set(picked)
-        manifest["frame_seconds"] = {k: times[k] for k in sorted(times, key=int) if int(k) in mine}
+        wrote += [str(out / name) for name in report.written]
+        if report.claimed:
+            say(f"render: {len(report.claimed)} frame(s) are being rendered by another process sharing {out}")
+        done = [f for f in selection if files.is_whole(frame_path(out, f, ext))]
+        film = "incomplete"
+        if done == selection and not should_stop():
+            with files.Claim(out / FILM_LOCK) as lock:
+                if not lock.acquire():
+                    film = "elsewhere"
+                    say("render: another process is making the film; this one leaves it to it")
+                elif _film_is_current(out, done, ext, manifest["preset_hash"]):
+                    film = "current"
+                    say(f"render: {FILM_NAME} and {SHEET_NAME} are already made from these frames")
+                else:
+                    film = "made"
+                    t1 = time.perf_counter()
+                    films, made = _make_film(scene, loaded.data, tier.data, out, done, say)
+                    wrote += films
+                    if not made.get("soundtrack", {}).get("in_film", True):
+                        say(f"render: this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
+                            f"{FILM_NAME}, not in it")
+                    info["timings"]["film"] = round(time.perf_counter() - t1, 3)
+                    wrote.append(str(files.write_json(out / "manifest.json", _whole_manifest(out, manifest, made))))
+        else:
+            say(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "
+                "the film and contact sheet are made once all are done")
+    # The whole film's manifest.json, once made, is not replaced by one run's.
+    if chunk or film not in ("made", "current"):
         rendered = list(manifest["frame_seconds"].values())
         manifest["mean_frame_seconds"] = round(sum(rendered) / len(rendered), 3) if rendered else None
-
-        ext = frame_extension(tier.data)
-        done = [f for f in selection if is_complete(frame_path(out, f, ext))]
-        wrote = [str(out / name) for name in report.written]
-        if done == selection and not should_stop():
-            t1 = time.perf_counter()
-            films, made = _make_film(scene, loaded.data, tier.data, out, done)
-            wrote += films
-            manifest.update(made)
-            if not made.get("soundtrack", {}).get("in_film", True):
-                print(f"render: this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
-                      f"{FILM_NAME}, not in it", file=stream, flush=True)
-            info["timings"]["film"] = round(time.perf_counter() - t1, 3)
-        else:
-            print(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "
-                  "the film and contact sheet are made once all are done", file=stream, flush=True)
-    manifest_path = out / manifest_name
-    write_json_atomic(manifest_path, manifest)
-    info["wrote"] = wrote + [str(manifest_path)]
+        wrote.append(str(files.write_json(manifest_path, manifest)))
+    info["wrote"] = wrote
     info["skipped"] = [str(out / name) for name in report.skipped]
     info["quality"] = tier.name
     info["frames"] = picked
@@ -190,6 +316,11 @@ def export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None, fram
             raise ConfigError("--frames", "", "export needs one continuous range like 1-48")
         span = (picked[0], picked[-1])
     tier = presets.load_quality(loaded.data["render"]["quality"]) if fmt == "blend" else None
+    with blender_messages(Path(out)):
+        return _export(loaded, out, fmt, span, tier)
+
+
+def _export(loaded: presets.Loaded, out, fmt: str, span, tier) -> dict:
     info = build(loaded)
     t0 = time.perf_counter()
     if tier is not None:

@@ -20,8 +20,17 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
     return fmt
 
 
+def not_blend_relative(path: str | Path, source: str) -> None:
+    """Refuse Blender's "//" (beside the open .blend) where there is no .blend to be beside:
+    as a plain path it would mean the root of the filesystem."""
+    if str(path).startswith("//"):
+        raise ConfigError(source, "", f"{str(path)!r} starts with '//', Blender's 'beside the .blend', and "
+                                      "there is no .blend here: give a path without '//'")
+
+
 def writable_dir(path: str | Path, source: str = "--out") -> Path:
     """Create the folder if needed and prove it can be written (a probe file; root ignores modes)."""
+    not_blend_relative(path, source)
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ConfigError(source, "", f"cannot create output folder {path}: a file is in the way")
@@ -37,6 +46,7 @@ def writable_dir(path: str | Path, source: str = "--out") -> Path:
 
 def writable_file(path: str | Path, suffix: str, source: str = "--out") -> Path:
     """A file path whose folder can be written and whose name ends in `suffix`."""
+    not_blend_relative(path, source)
     path = Path(path)
     if path.suffix.lower() != suffix:
         raise ConfigError(source, "", f"expected a {suffix} file, found {str(path)!r}")

@@ -53,3 +53,16 @@ def sheet_stills(plans: list[ShotPlan], frames: list[int]) -> list[tuple[str, in
             f = min(inside, key=lambda x: (abs(x - mid), x))
             out.append((f"{p.name}   frame {f}", f))
     return out
+
+
+def frame_ranges(frames: list[int]) -> str:
+    """[1, 2, 3, 7, 9, 10] -> "1-3,7,9-10": frames as --frames takes them."""
+    parts, frames = [], sorted(frames)
+    i = 0
+    while i < len(frames):
+        j = i
+        while j + 1 < len(frames) and frames[j + 1] == frames[j] + 1:
+            j += 1
+        parts.append(str(frames[i]) if i == j else f"{frames[i]}-{frames[j]}")
+        i = j + 1
+    return ",".join(parts) or "none"

@@ -1,22 +1,22 @@
 """Exporting the built scene with Blender's own exporters, atomically.
 
 Each exporter writes into a private temporary folder next to the target;
-only a complete export is moved into place, so a failure leaves nothing
-half-written. Keyword arguments are filtered by what the running Blender's
+every file it wrote is checked whole (files.finish) and moved into place, the
+main file last, so a failure or a full disk leaves nothing half-written. Keyword arguments are filtered by what the running Blender's
 operator accepts (they differ between 4.2 and 5.0).
 """
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import bpy
 
+from .. import files
 from ..blender import compat
 from ..blender.datablocks import INSTANCER
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, WriteError
 from ..core.paths import export_format, writable_file
 from .instances import add_gpu_instances
 from .standins import make_standins, remove_standins
@@ -82,15 +82,16 @@ def _fbx(path: Path, fmt: str, frames: tuple[int, int]) -> None:
 
 
 def save_blend(out: Path) -> None:
-    """Save a copy of the open file; written beside the target (so relative paths hold) and renamed."""
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.part.blend")
+    """Save a copy of the open file; written beside the target (so relative paths hold), checked and
+    renamed (files.finish)."""
+    tmp = files.part_path(out)
+    if bpy.data.images or bpy.data.fonts or bpy.data.sounds:
+        bpy.ops.file.pack_all()  # self-contained: a farm node has none of our files
     try:
-        if bpy.data.images or bpy.data.fonts or bpy.data.sounds:
-            bpy.ops.file.pack_all()  # self-contained: a farm node has none of our files
         bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True, relative_remap=True)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    except RuntimeError as e:
+        files.finish(tmp, out, detail=str(e))
+    files.finish(tmp, out)
 
 
 WRITERS = {"glb": _gltf, "gltf": _gltf, "usdc": _usd, "usda": _usd, "abc": _abc, "fbx": _fbx}
@@ -113,24 +114,32 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
             return [str(out)]
         finally:
             scene.frame_start, scene.frame_end, scene.frame_current = saved
-    for stale in out.parent.glob(f".{out.name}.*"):  # left by a run that was killed
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    files.sweep_parts(out.parent)  # staging folders of exports that were killed
+    staging = files.part_path(out.parent / out.name.replace(".", "_"))
+    staging.mkdir()
     standins = make_standins(scene, frames)
     selection = select_exportable(scene)
     try:
-        WRITERS[fmt](staging / out.name, fmt, frames)
-        produced = sorted(p for p in staging.iterdir() if p.is_file())
-        if not any(p.name == out.name for p in produced):
-            raise RuntimeError(f"the {fmt} exporter wrote no file")
+        try:
+            WRITERS[fmt](staging / out.name, fmt, frames)
+        except (OSError, RuntimeError) as e:  # a full disk arrives as an OSError, or quoted in Blender's error
+            raise WriteError(out, files.cause(staging / out.name, e)) from None
+        # Every file the exporter wrote (a .gltf's .bin, USD's textures/ folder) is checked whole before any
+        # is moved into place, the main file last, so it appears only when all its parts are there.
+        produced = sorted((p for p in staging.rglob("*") if p.is_file()), key=lambda p: p.name == out.name)
+        if not produced or produced[-1].name != out.name:
+            raise WriteError(out, f"the {fmt} exporter wrote no file")
+        for p in produced:
+            broken = files.problem(p, (out.suffix if p.name == out.name else p.suffix))
+            if broken is not None:
+                raise WriteError(out.parent / p.relative_to(staging), f"{files.cause(p)} ({broken})")
         written = []
-        for p in produced:  # the main file last, so it appears only when all its parts are there
-            if p.name != out.name:
-                os.replace(p, out.parent / p.name)
-                written.append(str(out.parent / p.name))
-        os.replace(staging / out.name, out)
-        written.append(str(out))
+        for p in produced:
+            target = out.parent / p.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            kept = files.part_path(target)
+            os.replace(p, kept)
+            written.append(str(files.finish(kept, target)))
         return written
     finally:
         restore_selection(scene, selection)

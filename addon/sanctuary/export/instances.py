@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class GltfFile:
             self.bin_path = None
         else:
             self.doc = json.loads(data)
-            self.bin_path = path.with_name(self.doc["buffers"][0]["uri"])
+            # A URI: "a b.gltf" refers to "a%20b.bin" (glTF 2.0, 2.8: percent-encoded, RFC 3986).
+            self.bin_path = path.with_name(unquote(self.doc["buffers"][0]["uri"]))
             self.blob = bytearray(self.bin_path.read_bytes())
 
     def accessor(self, array: np.ndarray, kind: str, component: int = FLOAT, target: int | None = None,

@@ -1,6 +1,8 @@
 """Rendering frames to a folder, safely: each frame is written under a temporary
-name and renamed, so a killed run never leaves a broken frame, and a re-run
-skips the frames already there."""
+name, checked and renamed (files.finish), so a killed run or a full disk never
+leaves a broken frame under a frame's name, and a re-run skips the frames that
+are there and whole. Processes sharing a folder claim each frame before they
+render it."""
 from __future__ import annotations
 
 import contextlib
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import bpy
 
+from .. import files
 from ..core.progress import Progress
 from .settings import apply_quality, frame_extension
 
@@ -25,15 +28,11 @@ class RenderReport:
     written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     frame_seconds: dict[int, float] = field(default_factory=dict)
+    claimed: list[str] = field(default_factory=list)  # being rendered by another process
 
 
 def frame_path(out_dir: Path, frame: int, ext: str) -> Path:
     return out_dir / f"frame_{frame:05d}{ext}"
-
-
-def is_complete(path: Path) -> bool:
-    """Frames only ever appear by rename, so an existing, non-empty file is a finished frame."""
-    return path.is_file() and path.stat().st_size > 0
 
 
 @contextlib.contextmanager
@@ -58,29 +57,21 @@ def chatter_to(log: Path):
             terminal.close()
 
 
-def part_path(path: Path, pid: int | None = None) -> Path:
-    """The hidden name a file is written under before it is renamed: ".film.1234.part.mp4".
-
-    The writer's process id is in it, so a cancelled render's leftovers can be
-    told from the work of a render running beside it in the same folder.
-    """
-    return path.with_name(f".{path.stem}.{os.getpid() if pid is None else pid}.part{path.suffix}")
-
-
-def remove_partials(out_dir: Path, pid: int | None = None, frames=()) -> None:
-    """Half-written files are never results: those of process pid, and any of these frames
-    (a chunk owns its frames: no other render writes them)."""
-    out_dir = Path(out_dir)
-    stale = list(out_dir.glob(f".*.{pid}.part*")) if pid is not None else []
-    for name in {frame_path(out_dir, f, "").name for f in frames}:
-        stale += out_dir.glob(f".{name}.*.part*")
-    for tmp in stale:
-        tmp.unlink(missing_ok=True)
+def claim_path(out_dir: Path, frame: int) -> Path:
+    """The claim a process holds while it renders a frame, so no other renders it at the same time."""
+    return Path(out_dir) / f".frame_{frame:05d}.claim"
 
 
 def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progress: Progress | None = None,
-                  should_stop=lambda: False) -> RenderReport:
-    remove_partials(out_dir, frames=frames)  # left by a render killed mid-frame
+                  should_stop=lambda: False, on_frame=lambda frame, seconds: None) -> RenderReport:
+    """Render frames into out_dir, each written whole or not at all (files.finish).
+
+    A frame that is already there and whole is skipped; one that is there but
+    broken is rendered again. A frame another live process has claimed is left
+    to it (report.claimed). on_frame(frame, seconds) runs after each frame is in
+    place. Raises WriteError when a frame cannot be written whole.
+    """
+    files.sweep_parts(out_dir)  # left by renders killed mid-frame
     apply_quality(scene, quality)
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))
@@ -88,19 +79,28 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
         if should_stop():
             break
         final = frame_path(out_dir, frame, ext)
-        if is_complete(final):
+        if files.is_whole(final):
             report.skipped.append(final.name)
             if progress:
                 progress.frame(frame, None)
             continue
-        t0 = time.perf_counter()
-        scene.frame_set(frame)
-        bpy.ops.render.render(scene=scene.name)
-        tmp = part_path(final)
-        bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
-        os.replace(tmp, final)
+        with files.Claim(claim_path(out_dir, frame)) as claim:
+            if not claim.acquire():
+                report.claimed.append(final.name)
+                continue
+            final.unlink(missing_ok=True)  # a broken frame (cut short before this check existed)
+            t0 = time.perf_counter()
+            scene.frame_set(frame)
+            bpy.ops.render.render(scene=scene.name)
+            tmp = files.part_path(final)
+            try:
+                bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
+            except RuntimeError as e:  # Blender could not write it: finish says why
+                files.finish(tmp, final, detail=str(e))
+            files.finish(tmp, final)
         report.written.append(final.name)
         report.frame_seconds[frame] = round(time.perf_counter() - t0, 3)
+        on_frame(frame, report.frame_seconds[frame])
         if progress:
             progress.frame(frame, report.frame_seconds[frame])
     return report
@@ -111,15 +111,3 @@ def read_json(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Written under a hidden temporary name, then renamed: never half a file under the real name."""
-    tmp = part_path(path)
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

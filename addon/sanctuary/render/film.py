@@ -2,18 +2,17 @@
 throw-away scene: the MP4 (H.264) of the rendered frames and a contact sheet
 with one labelled still per shot.
 
-Both are written under a temporary name and renamed, so a killed run never
-leaves a broken film or sheet.
+Both are written under a temporary name, checked and renamed (files.finish),
+so a killed run or a full disk never leaves a broken film or sheet.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import bpy
 
+from .. import files
 from ..blender import compat
-from .batch import part_path
 
 SHEET_COLUMNS = 4
 SHEET_CELL = (400, 225)  # pixels per still
@@ -54,11 +53,18 @@ class _ScratchScene:
         bpy.data.scenes.remove(self.scene)
 
 
+def _render(scratch, part: Path, out: Path, **kwargs) -> None:
+    try:
+        scratch.render(**kwargs)
+    except RuntimeError as e:  # Blender could not write it: finish says why
+        files.finish(part, out, detail=str(e))
+
+
 def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], audio: Path | None = None) -> Path:
     """Frames (in order, one folder) to an H.264 MP4 at the film's frame rate; a WAV, if given,
     as a sound strip under them, muxed in as 48 kHz stereo AAC (where this Blender has audio)."""
     linear = frames[0].suffix == ".exr"
-    part = part_path(out)
+    part = files.part_path(out)
     with _ScratchScene(source, "sanctuary_encode", size, linear) as scratch:
         s = scratch.scene
         strip = scratch.strips.new_image(name="frames", filepath=str(frames[0]), channel=1, frame_start=1)
@@ -79,9 +85,8 @@ def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], aud
         s.render.ffmpeg.gopsize = max(1, s.render.fps // 2)
         s.render.use_file_extension = False
         s.render.filepath = str(part)
-        scratch.render(animation=True)
-    os.replace(part, out)
-    return out
+        _render(scratch, part, out, animation=True)
+    return files.finish(part, out)
 
 
 def contact_sheet(source, stills: list[tuple[str, Path]], out: Path, still_size: tuple[int, int]) -> Path:
@@ -92,7 +97,7 @@ def contact_sheet(source, stills: list[tuple[str, Path]], out: Path, still_size:
     w = cols * cw + (cols + 1) * SHEET_MARGIN
     h = rows * (ch + SHEET_LABEL) + (rows + 1) * SHEET_MARGIN
     linear = stills[0][1].suffix == ".exr"
-    part = part_path(out)
+    part = files.part_path(out)
     with _ScratchScene(source, "sanctuary_sheet", (w, h), linear) as scratch:
         s = scratch.scene
         s.frame_start = s.frame_end = s.frame_current = 1
@@ -114,6 +119,5 @@ def contact_sheet(source, stills: list[tuple[str, Path]], out: Path, still_size:
         compat.set_image_output(s, "PNG")
         s.render.use_file_extension = False
         s.render.filepath = str(part)
-        scratch.render(write_still=True)
-    os.replace(part, out)
-    return out
+        _render(scratch, part, out, write_still=True)
+    return files.finish(part, out)

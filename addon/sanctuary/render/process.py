@@ -19,9 +19,9 @@ from pathlib import Path
 
 import bpy
 
+from .. import files
 from ..core import presets
 from ..core.progress import parse_status
-from .batch import remove_partials
 
 PACKAGE = Path(__file__).resolve().parent.parent  # .../sanctuary
 
@@ -110,8 +110,8 @@ class RenderProcess:
             self.proc.wait()
         except ProcessLookupError:
             pass
-        if "--out" in self.args:  # what the child was writing when it stopped
-            remove_partials(Path(self.args[self.args.index("--out") + 1]), pid=self.proc.pid)
+        if "--out" in self.args:  # what the child was writing when it stopped (its pid is gone now)
+            files.sweep_parts(Path(self.args[self.args.index("--out") + 1]))
 
     def outcome(self, code: int) -> tuple[str, str]:
         """(report type, one line) for the UI."""

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import bpy
 
-from .. import jobs
+from .. import files, jobs
 from ..blender import compat, datablocks
 from ..blender.build import STAGES
 from ..core import presets, sound
 from ..core import timeline as tl
 from ..core.config import SEED_MAX
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, WriteError
 from ..core.paths import writable_dir
 from ..export.formats import export as export_scene
-from ..render.batch import write_atomic
 from ..render.process import RenderProcess
 from . import properties as props
 
@@ -41,7 +40,7 @@ class SceneOperator:
     def execute(self, context):
         try:
             return self.run(context)
-        except ConfigError as e:
+        except (ConfigError, WriteError) as e:
             self.report({"ERROR"}, e.line())
         except Exception as e:  # a failure inside Blender: one line in the UI, never a traceback dialog
             self.report({"ERROR"}, f"{self.bl_label} failed: {type(e).__name__}: {e}")
@@ -276,7 +275,7 @@ class SANCTUARY_OT_set_quality(SceneOperator, bpy.types.Operator):
         try:  # a tier that does not load is refused
             presets.load_quality(self.name, extra=props.user_preset_dirs())
         except ConfigError as e:
-            raise ConfigError("Quality", e.key, e.message) if e.source == "--preset" else e from None
+            raise ConfigError("Quality", e.key, e.message) if e.source == "--quality" else e from None
         settings_of(context).render.quality = self.name
         return {"FINISHED"}
 
@@ -317,9 +316,7 @@ class SANCTUARY_OT_preview_sound(BuiltOperator, bpy.types.Operator):
         wm.progress_begin(0, 1)
         try:
             scape = sound.synthesize(cfg)
-            write_atomic(path, sound.wav_bytes(scape.mix, 16))
-        except OSError as e:
-            raise ConfigError(props.PANEL, "sound", f"cannot write {path}: {e.strerror or e}") from None
+            files.write_bytes(path, sound.wav_bytes(scape.mix, 16))
         finally:
             wm.progress_end()
         strips = compat.sequencer_strips(scene)
@@ -344,16 +341,21 @@ def running_render() -> RenderProcess | None:
     return _job["process"]
 
 
+def panel_path(value: str, key: str) -> str:
+    """A path from the panel, absolute: Blender's "//" needs a saved .blend to be beside (unsaved, it would
+    mean the folder Blender happened to start in)."""
+    if not value or (value.startswith("//") and not bpy.data.filepath):
+        raise ConfigError(props.PANEL, key, "the .blend is not saved yet: save it or choose an absolute path")
+    return bpy.path.abspath(value)
+
+
 def render_args(context, what: str) -> tuple[list[str], tuple]:
     """The `sanctuary render` arguments for the panel's values (checked here, before a process starts)."""
     settings = settings_of(context)
     panel = panel_loaded(context)
     loaded = panel.load()
     presets.load_quality(loaded.data["render"]["quality"], extra=props.user_preset_dirs())
-    out = bpy.path.abspath(settings.render_output)
-    if not settings.render_output or (settings.render_output.startswith("//") and not bpy.data.filepath):
-        raise ConfigError(props.PANEL, "render_output", "the .blend is not saved yet: save it or choose an "
-                                                        "absolute output folder")
+    out = panel_path(settings.render_output, "render_output")
     writable_dir(out, "Output")
     args = ["render", *panel.args(), "--out", out]
     if what == "STILLS":
@@ -493,7 +495,7 @@ class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
     def run(self, context):
         settings = settings_of(context)
         fmt = settings.export_format
-        out = Path(bpy.path.abspath(settings.export_path or f"//sanctuary.{fmt}"))
+        out = Path(panel_path(settings.export_path or f"//sanctuary.{fmt}", "export_path"))
         if out.suffix.lower() != f".{fmt}":  # the file gets the format's extension
             out = out.with_name(f"{out.stem or 'sanctuary'}.{fmt}")
         wm = context.window_manager

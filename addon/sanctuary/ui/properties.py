@@ -310,9 +310,11 @@ UI_STATE = {
     "export_format": bpy.props.EnumProperty(name="Format", description="What to export the built scene as",
                                             items=EXPORT_FORMATS, default="glb"),
     "export_path": bpy.props.StringProperty(name="File", description="Where to write the export",
-                                            subtype="FILE_PATH", default="//sanctuary.glb"),
+                                            subtype="FILE_PATH", default="//sanctuary.glb",
+                                            options={"PATH_SUPPORTS_BLEND_RELATIVE"}),
     "render_output": bpy.props.StringProperty(name="Output", subtype="DIR_PATH", default="//sanctuary_render/",
-                                              description="Folder for frames, film.mp4, contact sheet, manifest"),
+                                              description="Folder for frames, film.mp4, contact sheet, manifest",
+                                              options={"PATH_SUPPORTS_BLEND_RELATIVE"}),
     "render_shot_only": bpy.props.BoolProperty(name="Selected Shot Only", default=False,
                                                description="Render Animation renders only the selected shot"),
 }
