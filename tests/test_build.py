@@ -129,3 +129,56 @@ def test_every_owned_id_is_removed_with_its_build(fresh_bpy, loaded):
     assert datablocks.owned_by(token)
     jobs.build(loaded)
     assert datablocks.owned_by(token) == []
+
+
+def scene_state():
+    """Everything of the scene a build touches, as plain values (names without copy suffixes)."""
+    import re
+
+    from sanctuary.blender import stage
+
+    scene = bpy.context.scene
+    plain = re.compile(r"\.\d{3}$")
+    compositor = compat.compositor_tree(scene, create=False)
+    return {
+        "data": counts(),
+        "names": sorted(plain.sub("", o.name) for o in bpy.data.objects),
+        "linked": sorted(c.name for c in scene.collection.children),
+        "root_objects": sorted(o.name for o in datablocks.current_root(scene).all_objects),
+        "clock": (scene.frame_start, scene.frame_end, scene.frame_current, scene.render.fps),
+        "camera": scene.camera.name if scene.camera else None,
+        "world": scene.world.name if scene.world else None,
+        "markers": sorted((m.name, m.frame, m.camera.name if m.camera else "") for m in scene.timeline_markers),
+        "props": {k: str(scene.get(k)) for k in stage.SCENE_PROPS},
+        "view": (scene.view_settings.view_transform, scene.view_settings.look, scene.view_settings.exposure),
+        "compositor": sorted((n.bl_idname, getattr(getattr(n, "node_tree", None), "name", "")) for n in compositor.nodes),
+        "look": [sorted(n.bl_idname for n in g.nodes) for g in compat.compositor_groups(scene)],
+        "fingerprint": jobs.describe_open_scene()["fingerprint"],
+    }
+
+
+# Every step of a build's or retime's swap, and what those steps call, in turn.
+LATE = ("build_look", "attach_look", "apply_stage", "events_json", "_commit", "describe", "fingerprint", "count")
+
+
+@pytest.mark.parametrize("job, step", [("build", s) for s in (*LATE, "_remember_forest")] +
+                         [("retime", s) for s in (*LATE, "key_seconds")])
+def test_a_build_or_retime_failing_at_any_late_step_changes_nothing(fresh_bpy, loaded, monkeypatch, job, step):
+    other = presets.load_scene(SKETCH, overrides=("timeline.beats.forest=9", "render.exposure=0.7",
+                                                  "render.look=\"punchy\""))
+    jobs.build(loaded)
+    before = scene_state()
+
+    def broken(*args, **kw):
+        raise RuntimeError(f"{step} failed")
+
+    monkeypatch.setattr(build_module, step, broken)
+    if step in ("fingerprint", "count"):
+        monkeypatch.setattr(build_module, "describe", lambda scene, coll: build_module.BuildResult(
+            "", build_module.fingerprint(scene, coll), build_module.count(scene, coll)))
+    with pytest.raises(RuntimeError, match=f"{step} failed"):
+        (jobs.build if job == "build" else jobs.retime)(other)
+    monkeypatch.undo()
+    assert scene_state() == before
+    # And the scene still builds and retimes as if nothing had happened.
+    assert jobs.retime(other)["fingerprint"] == jobs.build(other)["fingerprint"]

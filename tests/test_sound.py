@@ -22,7 +22,9 @@ SHORT = ("timeline.beats.forest=2.0", "timeline.beats.discovery=1.0", "timeline.
 
 
 def tiny(*more, seed=None) -> dict:
-    return presets.load_scene("sketch", seed, SHORT + more).data
+    """The short film, with more --sets (a key given again replaces SHORT's: --set takes each key once)."""
+    given = {m.split("=", 1)[0] for m in more}
+    return presets.load_scene("sketch", seed, tuple(s for s in SHORT if s.split("=", 1)[0] not in given) + more).data
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,12 @@
 """One build: preset in, one collection of Blender data out, atomically.
 
-Stages make data into a fresh, unlinked collection. Only when every stage has
-succeeded does the build commit: the previous build's data is removed, the new
-collection linked and the scene settings applied. A stage that raises leaves
-the scene exactly as it was (its half-made data is removed).
+Stages make data into a fresh, unlinked collection (the compositor's look
+included). Only when every stage has succeeded is it swapped in: the previous
+build is unlinked (kept), the new collection linked, the scene settings and the
+look applied and the result described. If anything in the swap fails, the
+previous build and the scene's settings are put back and the new data removed;
+only when all of it succeeded is the previous build deleted. Either way a build
+that raises leaves the scene exactly as it was.
 """
 from __future__ import annotations
 
@@ -22,13 +25,13 @@ from ..core.overrides import assignments
 from ..core.presets import Loaded
 from ..core.shots import camera_corridors, plan_shots
 from ..core.tending import respond, schedule
-from . import compat, datablocks
+from . import compat, datablocks, stage
 from .cameras import build_cameras
 from .fingerprint import fingerprint
 from .clearing import build_clearing
 from .forest import build_forest, key_seconds
 from .ground import build_ground
-from .look import apply_look
+from .look import attach_look, build_look
 from .sky import build_sky
 from .stage import apply_stage
 from .tending import build_tending, events_json
@@ -43,8 +46,8 @@ class BuildResult:
 
 
 # The stages of a build, in the order they run (a retime runs a subset): progress counts them.
-STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "commit",
-          "look")
+STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "look",
+          "commit")
 
 
 class Timer:
@@ -81,15 +84,60 @@ def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
         forest = timer("forest", build_forest, cfg, owner, plans)
         acts, world, cameras = _story(cfg, owner, timer, plans, floor, forest.tree_xy, forest.fallen_mesh)
         check_animation(owner.token)
+        _remember_forest(owner.collection, cfg, forest.tree_xy, plans)
+        events = events_json(acts)
+        look = timer("look", build_look, owner, cfg)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
-    timer("commit", _commit, scene, owner, cfg, plans, cameras, world)
-    _remember_forest(owner.collection, cfg, forest.tree_xy, plans)
-    scene["sanctuary_events"] = events_json(acts)
-    timer("look", apply_look, scene, owner, cfg)
-    result = describe(scene, owner.collection)
+    old = datablocks.current_root(scene)
+    old_token = old.get(datablocks.TOKEN) if old is not None else None
+
+    def link():
+        if old is not None:
+            scene.collection.children.unlink(old)
+        scene.collection.children.link(owner.collection)
+
+    def unlink():
+        if owner.collection.name in scene.collection.children:
+            scene.collection.children.unlink(owner.collection)
+        if old is not None and old.name not in scene.collection.children:
+            scene.collection.children.link(old)
+
+    def discard():
+        if old_token is not None:
+            datablocks.remove_build(old_token)
+
+    result = _swap(scene, owner, timer, cfg, plans, cameras, world, events, look, (link, unlink, discard))
     result.timings = {**timer.timings, **result.timings}
+    return result
+
+
+def _swap(scene, owner, timer: Timer, cfg, plans, cameras, world, events: str, look, move) -> BuildResult:
+    """Swap the new build in, apply the scene settings and the look, describe the result.
+
+    move: (swap_in, swap_back, discard_old). On any error everything is put
+    back as it was, the new build's data is removed, and the error re-raised.
+    """
+    swap_in, swap_back, discard_old = move
+    state = stage.capture(scene)
+    undo_look = None
+    try:
+        swap_in()
+        timer("commit", _commit, scene, owner, cfg, plans, cameras, world, events)
+        commit_look, undo_look = attach_look(scene, look)
+        result = describe(scene, owner.collection)
+    except BaseException:
+        if undo_look is not None:
+            undo_look()
+        swap_back()
+        state.restore(scene)
+        datablocks.remove_build(owner.token)
+        raise
+    commit_look()
+    discard_old()
+    datablocks.reclaim_names(owner.token)
+    result.collection = owner.collection.name
     return result
 
 
@@ -147,11 +195,12 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
     """Apply the timeline (beats, acts, shots, heart, sky, look) to the built scene, keeping its forest.
 
     Everything the timeline keys is made again under a temporary token and
-    swapped in only when all of it succeeded; the forest's drip clock is
-    re-keyed to the new film length. The result equals a full build of the
-    same preset, except that a forest grown around the old camera paths is not
-    re-cleared for new ones (returned as a warning). Raises ConfigError if a
-    key the forest was grown from changed: that needs a Build.
+    swapped in only when all of it succeeded (the old parts unlinked, kept
+    until the end, put back on any error); the forest's drip clock is re-keyed
+    to the new film length. The result equals a full build of the same preset,
+    except that a forest grown around the old camera paths is not re-cleared
+    for new ones (returned as a warning). Raises ConfigError if a key the forest
+    was grown from changed: that needs a Build.
     """
     scene = scene or bpy.context.scene
     cfg = loaded.data
@@ -167,6 +216,7 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
     kept = datablocks.owned_by(old_token, {"forest"})
     fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and _base_name(i) == "fallen_shape_0")
     tree_xy = np.array(root[TREE_XY], dtype=np.float64).reshape(-1, 2)
+    leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and _base_name(i) == "mercury_leaves"), None)
 
     # New data waits under its own token until all of it exists.
     owner = datablocks.Owner("", collection=root, token=uuid.uuid4().hex)
@@ -176,39 +226,95 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
         (floor,) = timer("ground", build_ground, cfg, owner)
         acts, world, cameras = _story(cfg, owner, timer, plans, floor, tree_xy, fallen_mesh)
         check_animation(owner.token)
+        events = events_json(acts)
+        look = timer("look", build_look, owner, cfg)
     except BaseException:
         datablocks.remove_build(owner.token)
         raise
-    datablocks.remove_build(old_token, RETIMED)
-    for id_data in datablocks.owned_by(owner.token):
-        id_data[datablocks.TOKEN] = old_token
-    owner.token = old_token
-    datablocks.reclaim_names(old_token)
-    leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and _base_name(i) == "mercury_leaves"), None)
-    if leaves is not None:  # none when the forest has no leaves
-        owner.stage = "forest"
-        key_seconds(owner, leaves, cfg["timeline"])
-    apply_stage(scene, cfg, plans, cameras, world)
-    scene["sanctuary_events"] = events_json(acts)
-    timer("look", apply_look, scene, owner, cfg)
+    old_parts = _Detached(datablocks.owned_by(old_token, RETIMED), root)
+    clock = _Keys(leaves) if leaves is not None else None
+
+    def swap_in():
+        old_parts.detach()
+        if leaves is not None:  # none when the forest has no leaves
+            owner.stage = "forest"
+            key_seconds(owner, leaves, cfg["timeline"])
+            leaves.animation_data.action[datablocks.TOKEN] = old_token
+
+    def swap_back():
+        if clock is not None:
+            clock.restore()
+        old_parts.attach()
+
+    def discard_old():
+        datablocks.remove_build(old_token, RETIMED)
+        for id_data in datablocks.owned_by(owner.token):
+            id_data[datablocks.TOKEN] = old_token
+        owner.token = old_token
+
+    result = _swap(scene, owner, timer, cfg, plans, cameras, world, events, look, (swap_in, swap_back, discard_old))
+    result.timings = {**timer.timings, **result.timings}
     warnings = []
     if _corridor_hash(plans) != root[CORRIDORS]:
         warnings.append("the camera paths moved: the forest was cleared for the old ones; Build to clear it "
                         "for the new ones")
-    result = describe(scene, root)
-    result.timings = {**timer.timings, **result.timings}
     return result, warnings
 
 
-def _commit(scene, owner, cfg, plans, cameras, world) -> None:
-    old = datablocks.current_root(scene)
-    if old is not None:
-        token = old.get(datablocks.TOKEN)
-        scene.collection.children.unlink(old)
-        datablocks.remove_build(token)
-    scene.collection.children.link(owner.collection)
-    datablocks.reclaim_names(owner.token)
+class _Detached:
+    """A retime's old parts, unlinked from the build (kept) until the new ones have swapped in."""
+
+    def __init__(self, ids: list, root):
+        self.objects = [(o, list(o.users_collection)) for o in ids if isinstance(o, bpy.types.Object)]
+        own = {c for c in ids if isinstance(c, bpy.types.Collection)}
+        parents = [root, *root.children_recursive]
+        self.collections = [(c, [p for p in parents if c.name in p.children]) for c in own]
+
+    def detach(self) -> None:
+        for obj, colls in self.objects:
+            for c in colls:
+                if obj.name in c.objects:
+                    c.objects.unlink(obj)
+        for coll, parents in self.collections:
+            for p in parents:
+                if coll.name in p.children:
+                    p.children.unlink(coll)
+
+    def attach(self) -> None:
+        for coll, parents in self.collections:
+            for p in parents:
+                if coll.name not in p.children:
+                    p.children.link(coll)
+        for obj, colls in self.objects:
+            for c in colls:
+                if obj.name not in c.objects:
+                    c.objects.link(obj)
+
+
+class _Keys:
+    """The keyframes of an object's F-curves, to put back."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.saved = {(fc.data_path, fc.array_index): [(k.co[:], k.interpolation) for k in fc.keyframe_points]
+                      for fc in compat.fcurves(obj)}
+
+    def restore(self) -> None:
+        for fc in compat.fcurves(self.obj):
+            keys = self.saved.get((fc.data_path, fc.array_index))
+            if keys is None:
+                continue
+            fc.keyframe_points.clear()
+            fc.keyframe_points.add(len(keys))
+            for kp, (co, interp) in zip(fc.keyframe_points, keys):
+                kp.co, kp.interpolation = co, interp
+            fc.update()
+
+
+def _commit(scene, owner, cfg, plans, cameras, world, events: str) -> None:
+    """The scene's clock, markers, camera and world for the new build; what exporters read."""
     apply_stage(scene, cfg, plans, cameras, world)
+    scene["sanctuary_events"] = events
     scene["sanctuary_build"] = owner.token
 
 

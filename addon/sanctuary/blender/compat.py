@@ -152,22 +152,63 @@ def write_curve(id_data, data_path: str, frames, values, index: int = 0, linear:
     return fc
 
 
-def compositor_is_group(scene) -> bool:
-    """5.0 keeps the compositor in a node-group data-block of its own."""
-    return hasattr(scene, "compositing_node_group")
+def compositor_scene_group(new_group, look):
+    """What the scene's compositor will be, made before it is used (so making it cannot fail half way
+    through a build's swap): on 5.0+, where the compositor is a node group of its own, a group of Render
+    Layers -> the look group -> Group Output, made with new_group(name) (which tags it); on 4.x None
+    (the scene's own tree is used, see use_compositor)."""
+    if "compositing_node_group" not in bpy.types.Scene.bl_rna.properties:
+        return None
+    tree = new_group("sanctuary_compositing")
+    tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+    _render_through(tree, look, tree.nodes.new("NodeGroupOutput"))
+    return tree
 
 
-def compositor_output(tree):
-    """Where the final image goes: a Group Output with an Image socket (5.0) or a Composite node."""
-    if hasattr(bpy.types, "CompositorNodeComposite") and not _group_compositor(tree):
-        return tree.nodes.new("CompositorNodeComposite")
-    if not any(getattr(i, "in_out", "") == "OUTPUT" for i in tree.interface.items_tree):
-        tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
-    return tree.nodes.new("NodeGroupOutput")
+def _render_through(tree, look, out) -> list:
+    layers = tree.nodes.new("CompositorNodeRLayers")
+    group = tree.nodes.new("CompositorNodeGroup")
+    group.node_tree = look
+    tree.links.new(layers.outputs["Image"], group.inputs[0])
+    tree.links.new(group.outputs[0], out.inputs[0])
+    for i, node in enumerate((layers, group, out)):
+        node.location = (-300 + 300 * i, 0)
+    return [layers, group, out]
 
 
-def _group_compositor(tree) -> bool:
-    return any(s.compositing_node_group == tree for s in bpy.data.scenes if hasattr(s, "compositing_node_group"))
+def use_compositor(scene, look, scene_group):
+    """Point the scene's compositor at the look; returns (commit, rollback), neither of which can fail.
+
+    5.0+: `scene.compositing_node_group` is swapped (rollback swaps it back). 4.2-4.5: the compositor
+    is the scene's own tree (`scene.node_tree` after `use_nodes`): Render Layers -> the look group ->
+    Composite are added beside what is there; commit removes the rest, rollback removes what was added.
+    """
+    if scene_group is not None:
+        before = scene.compositing_node_group
+        scene.compositing_node_group = scene_group
+        return (lambda: None), (lambda: setattr(scene, "compositing_node_group", before))
+    was_on = scene.use_nodes
+    scene.use_nodes = True
+    tree = scene.node_tree
+    old = {n.name for n in tree.nodes}
+    new = {n.name for n in _render_through(tree, look, tree.nodes.new("CompositorNodeComposite"))}
+
+    def keep(names):
+        for node in [n for n in tree.nodes if n.name not in names]:
+            tree.nodes.remove(node)
+
+    def rollback():
+        keep(old)
+        scene.use_nodes = was_on
+
+    return (lambda: keep(new)), rollback
+
+
+def compositor_groups(scene) -> list:
+    """The node groups the scene's compositor runs (the look group among them)."""
+    tree = compositor_tree(scene, create=False)
+    return [n.node_tree for n in (tree.nodes if tree is not None else ())
+            if n.bl_idname == "CompositorNodeGroup" and n.node_tree is not None]
 
 
 def set_bloom(node, threshold: float, size: float, strength: float) -> None:

@@ -108,7 +108,8 @@ def _fingerprint(scene, collection) -> str:
     seen_trees: set = set()
     if scene.world is not None:
         _node_tree(h, scene.world.node_tree, seen_trees)
-    for obj in sorted(collection.all_objects, key=lambda o: o.name):
+    # In name order without copy suffixes: a build is described while the one it replaces still exists.
+    for obj in sorted(collection.all_objects, key=lambda o: SUFFIX.sub("", o.name)):
         h.add(obj.name, obj.type, obj.parent.name if obj.parent else "")
         h.add(np.array(obj.matrix_world, dtype=np.float32))
         _animation(h, obj)

@@ -1,10 +1,14 @@
 """The picture's finish: AgX look and exposure, bloom (compositor glare) so the
 heart reads as light, and a gentle vignette.
 
-Built after the build commits; the compositor tree is the scene's, replaced on
-every build (its node group is owned by the build in 5.0).
+The compositing is a node group owned by the build (`sanctuary_look`: image in,
+bloom and vignette, image out), made with the rest of the build before it
+commits; the scene's compositor is pointed at it only when the build swaps in
+(`attach_look`), and back again if anything after that fails.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from . import compat
 from .datablocks import Owner
@@ -20,20 +24,23 @@ def view_look(name: str) -> str:
     return "None" if name == "none" else "AgX - " + name.replace("_", " ").title()
 
 
-def apply_look(scene, owner: Owner, cfg: dict) -> None:
-    look = cfg["render"]
-    scene.view_settings.view_transform = "AgX"
-    scene.view_settings.look = view_look(look["look"])
-    scene.view_settings.exposure = look["exposure"]
+@dataclass
+class Look:
+    settings: dict  # the preset's render section
+    group: object  # the bloom and vignette (CompositorNodeTree)
+    scene_group: object  # 5.0+: the scene's compositor around it; None on 4.x
 
-    tree = compat.compositor_tree(scene)
-    if compat.compositor_is_group(scene):
-        owner.tag(tree)
-    tree.nodes.clear()
-    layers = tree.nodes.new("CompositorNodeRLayers")
+
+def build_look(owner: Owner, cfg: dict) -> Look:
+    """The finish as owned node groups, not yet used by the scene."""
+    look = cfg["render"]
+    tree = owner.new("node_groups", "sanctuary_look", "CompositorNodeTree")
+    tree.interface.new_socket("Image", in_out="INPUT", socket_type="NodeSocketColor")
+    tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+    source = tree.nodes.new("NodeGroupInput")
     glare = tree.nodes.new("CompositorNodeGlare")
     compat.set_bloom(glare, BLOOM_THRESHOLD, BLOOM_SIZE, look["bloom"])
-    tree.links.new(layers.outputs["Image"], glare.inputs["Image"])
+    tree.links.new(source.outputs[0], glare.inputs["Image"])
 
     # Vignette: a soft ellipse (1 inside, 1 - strength at the corners) multiplied in.
     mask = tree.nodes.new("CompositorNodeEllipseMask")
@@ -43,22 +50,40 @@ def apply_look(scene, owner: Owner, cfg: dict) -> None:
     blur = tree.nodes.new("CompositorNodeBlur")
     blur.name = VIGNETTE_BLUR
     tree.links.new(mask.outputs["Mask"], blur.inputs["Image"])
-    _node, factor, a, b, result = compat.compositor_multiply(tree)
+    node, factor, a, b, result = compat.compositor_multiply(tree)
     factor.default_value = 1.0
     tree.links.new(glare.outputs["Image"], a)
     tree.links.new(blur.outputs["Image"], b)
-    fit_vignette(scene)
-
-    out = compat.compositor_output(tree)
+    out = tree.nodes.new("NodeGroupOutput")
     tree.links.new(result, out.inputs[0])
-    for i, node in enumerate((layers, mask, glare, blur, _node, out)):
-        node.location = (-600 + 250 * i, 0)
+    for i, n in enumerate((source, mask, glare, blur, node, out)):
+        n.location = (-600 + 250 * i, 0)
+    scene_group = compat.compositor_scene_group(lambda name: owner.new("node_groups", name, "CompositorNodeTree"),
+                                                tree)
+    return Look(dict(look), tree, scene_group)
+
+
+def attach_look(scene, look: Look):
+    """The scene's colour management and compositor use the look; returns (commit, rollback)."""
+    view = scene.view_settings
+    before = (view.view_transform, view.look, view.exposure)
+    view.view_transform = "AgX"
+    view.look = view_look(look.settings["look"])
+    view.exposure = look.settings["exposure"]
+    commit, undo_compositor = compat.use_compositor(scene, look.group, look.scene_group)
+
+    def rollback():
+        undo_compositor()
+        view.view_transform, view.look, view.exposure = before
+
+    fit_vignette(scene)
+    return commit, rollback
 
 
 def fit_vignette(scene) -> None:
     """The vignette's softness follows the output width (the blur is in pixels)."""
-    tree = compat.compositor_tree(scene, create=False)
-    node = tree.nodes.get(VIGNETTE_BLUR) if tree is not None else None
-    if node is not None:
-        pct = scene.render.resolution_percentage / 100.0
-        compat.set_blur(node, max(1, round(scene.render.resolution_x * pct * VIGNETTE_SOFTNESS)))
+    for group in compat.compositor_groups(scene):
+        node = group.nodes.get(VIGNETTE_BLUR)
+        if node is not None:
+            pct = scene.render.resolution_percentage / 100.0
+            compat.set_blur(node, max(1, round(scene.render.resolution_x * pct * VIGNETTE_SOFTNESS)))

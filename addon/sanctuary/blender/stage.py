@@ -1,10 +1,12 @@
 """Scene-wide settings a build owns: clock, beat and shot markers, colour, active camera.
 
-Applied only when a build commits, so a failed build never touches the scene.
+Applied only when a build swaps in; `capture` keeps what they were so a build
+that fails after that puts them back.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import bpy
 
@@ -63,3 +65,48 @@ def view_shot(scene, name: str) -> bool:
     scene.frame_preview_start, scene.frame_preview_end = shot["frame_start"], shot["frame_end"]
     scene.frame_current = shot["frame_start"]
     return True
+
+
+# The scene's own custom properties a build writes (exporters and the panel read them).
+SCENE_PROPS = (MARKERS, "sanctuary_shots", "sanctuary_beats", "sanctuary_events", "sanctuary_build")
+
+
+@dataclass
+class SceneState:
+    """What apply_stage and a build's swap change in a scene, as it was before."""
+
+    clock: tuple
+    world: object
+    camera: object
+    markers: list  # (name, frame, camera, select) of the markers the last build added
+    props: dict
+
+    def restore(self, scene) -> None:
+        (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end,
+         scene.frame_current) = self.clock
+        scene.world, scene.camera = self.world, self.camera
+        remove_markers(scene)
+        for name, frame, camera, select in self.markers:
+            m = scene.timeline_markers.new(name, frame=frame)
+            m.camera, m.select = camera, select
+        for key in SCENE_PROPS:
+            if key in self.props:
+                scene[key] = self.props[key]
+            elif key in scene:
+                del scene[key]
+
+
+def capture(scene) -> SceneState:
+    r = scene.render
+    ours = set(scene.get(MARKERS, ()))
+    return SceneState((r.fps, r.fps_base, scene.frame_start, scene.frame_end, scene.frame_current), scene.world,
+                      scene.camera, [(m.name, m.frame, m.camera, m.select) for m in scene.timeline_markers
+                                     if m.name in ours],
+                      {k: _plain(scene[k]) for k in SCENE_PROPS if k in scene})
+
+
+def _plain(value):
+    """An ID property's value as plain Python (lists of names come back as ID property arrays)."""
+    if hasattr(value, "to_list"):
+        return value.to_list()
+    return list(value) if not isinstance(value, (str, int, float)) else value

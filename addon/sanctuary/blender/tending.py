@@ -10,6 +10,7 @@ from ..core import tending as core_tending
 from ..core.ground import height
 from ..core import timeline as tl
 from ..core.patterns import LEAF_SIZE, glide
+from ..core.streams import moat_fill
 from ..core.shots import landmarks
 from . import compat
 from .datablocks import Owner
@@ -136,7 +137,6 @@ def water(cfg, owner, schedule, fps):
     coll = owner.child_collection("water")
     mat = water_material(owner, fps, tl.frame_range(cfg["timeline"])[1])
     streams = []
-    arrivals = []
     for si, s in enumerate(schedule.streams):
         for j, path in enumerate(s.paths):
             z = height(path[:, 0], path[:, 1], cfg) + 0.035
@@ -148,18 +148,14 @@ def water(cfg, owner, schedule, fps):
             _appear(obj.data, s.start[j], 0.045, fps)
             owner.tag(obj.data.animation_data.action)
             streams.append(obj)
-        arrivals += list(s.arrive)
     radius = schedule.streams[0].moat_radius
     a = np.linspace(0.0, 2 * np.pi, RING_SEGMENTS, endpoint=False)
     ring = np.column_stack([radius * np.cos(a), radius * np.sin(a)])
     z = height(ring[:, 0], ring[:, 1], cfg) + 0.05
     moat = _curve_object(owner, "moat", np.column_stack([ring, z]), 0.11, mat, coll, cyclic=True)
-    # The ring fills as the streams arrive: empty at the first arrival, whole a moment after the last.
-    arrivals = np.sort(np.array(arrivals))
-    fill_t = np.concatenate([[arrivals[0] - 0.01], arrivals + 1.2])
-    fill = np.concatenate([[0.0], np.arange(1, len(arrivals) + 1) / len(arrivals)])
+    fill_t, fill = moat_fill(schedule.streams)
     compat.write_curve(moat.data, "bevel_factor_end", tl.frame_at(fill_t, fps), fill, linear=False)
-    _appear(moat.data, arrivals[0], 0.11, fps)
+    _appear(moat.data, fill_t[0] + 0.01, 0.11, fps)
     owner.tag(moat.data.animation_data.action)
     return streams, moat
 

@@ -31,7 +31,10 @@ class TimeRef(Spec):
             if m and m["beat"] in tl.BEATS:
                 return value
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond any float
+                pass
         raise self.fail(value, path, source)
 
 
@@ -261,6 +264,10 @@ def check_scene(cfg: dict, source: str) -> dict:
         if end <= start:
             raise ConfigError(source, f"shots[{i}].end",
                               f"shot ends at {end:.2f} s, not after its start at {start:.2f} s")
+        fps = timeline["fps"]
+        if tl.to_frame(end, fps) - 1 < tl.to_frame(start, fps):
+            raise ConfigError(source, f"shots[{i}].end", f"the shot lasts {end - start:.3f} s, less than one "
+                                                          f"frame at {fps} fps (found {found(shot['end'])})")
         t = end
     if abs(t - film) > 1e-6:
         raise ConfigError(source, f"shots[{len(cfg['shots']) - 1}].end",

@@ -78,8 +78,9 @@ def frost_sites(cfg: dict, pedestal_verts: np.ndarray, pedestal_corners, pedesta
     p_pos, p_nrm, _ = _tri_sample(pedestal_verts, tris[above], max(n_ped, 1), rng)
     foot = cfg["pedestal"]["width"] * 0.45
     reach = fr["reach"]
-    n_ground = int(fr["crystal_density"] * np.pi * (reach**2 - foot**2))
-    r = np.sqrt(rng.uniform(foot**2, reach**2, n_ground))
+    # A reach shorter than the pedestal's foot leaves no ground to frost, only the stone.
+    n_ground = max(0, int(fr["crystal_density"] * np.pi * (reach**2 - foot**2)))
+    r = np.sqrt(rng.uniform(foot**2, max(reach, foot) ** 2, n_ground))
     a = rng.uniform(0, 2 * np.pi, n_ground)
     gx, gy = r * np.cos(a), r * np.sin(a)
     g_pos = np.stack([gx, gy, ground_height(gx, gy)], 1)

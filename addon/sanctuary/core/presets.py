@@ -9,6 +9,7 @@ overrides are checked against the same schema as the files.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import os
@@ -81,29 +82,58 @@ class Loaded:
 
     def digest(self) -> str:
         """Hash of the validated values (not the file text): same values, same hash."""
-        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _digest(self.data)
+
+    def picture_digest(self) -> str:
+        """Hash of the values a rendered frame shows: the sound, captions, name and trailer length left out,
+        so a render that changes only those may resume in a folder of frames made before."""
+        data = {k: v for k, v in self.data.items() if k not in NOT_IN_FRAMES}
+        data["render"] = {k: v for k, v in data.get("render", {}).items() if k != "trailer_frames"}
+        return _digest(data)
+
+
+NOT_IN_FRAMES = ("meta", "sound", "captions")
+
+
+def _digest(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def is_path(ref: str) -> bool:
     return ref.endswith(".toml") or "/" in ref or os.sep in ref
 
 
-def find(ref: str | Path, kind: Kind = SCENE, extra: tuple = (), source: str = "--preset") -> Path:
-    """A preset file for a name ("default") or a path ("my/preset.toml")."""
+def _what(kind: Kind) -> str:
+    return "quality tier" if kind is QUALITY else "preset"
+
+
+def find(ref: str | Path, kind: Kind = SCENE, extra: tuple = (), source: str = "", base: Path | None = None) -> Path:
+    """A preset file for a name ("default") or a path ("my/preset.toml").
+
+    A relative path is taken from `base` (the folder of the preset that
+    inherits it) when given, else from the working folder; a name is looked
+    for in `base` before the search folders. `source` names where the
+    reference came from in errors (default: --preset or --quality). Raises
+    ConfigError naming the source, with the closest name if one is near.
+    """
     ref = str(ref)
+    source = source or ("--quality" if kind is QUALITY else "--preset")
     if is_path(ref):
         path = Path(ref).expanduser()
+        if base is not None and not path.is_absolute():
+            path = base / path
         if not path.is_file():
-            raise ConfigError(source, "", f"no preset file at {ref}")
+            raise ConfigError(source, "", f"no {_what(kind)} file at {path}")
         return path
-    for d in search_dirs(extra):
-        path = d / kind.subdir / f"{ref}.toml"
+    for path in ([base / f"{ref}.toml"] if base is not None else []) + \
+            [d / kind.subdir / f"{ref}.toml" for d in search_dirs(extra)]:
         if path.is_file():
             return path
-    names = ", ".join(p.name for p in list_presets(kind, extra)) or "none"
-    what = "quality tier" if kind is QUALITY else "preset"
-    raise ConfigError(source, "", f"no {what} named {ref!r}; available: {names}")
+    known = [p.name for p in list_presets(kind, extra)]
+    close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(source, "", f"no {_what(kind)} named {ref!r}; {hint}available: {', '.join(known) or 'none'}")
 
 
 def read_toml(path: Path) -> dict:
@@ -112,6 +142,10 @@ def read_toml(path: Path) -> dict:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), "", f"invalid TOML: {e}") from None
+    except ValueError:  # Python reads integers of up to 4,300 digits
+        raise ConfigError(str(path), "", "an integer of more than 4300 digits") from None
+    except RecursionError:
+        raise ConfigError(str(path), "", "values nested too deeply") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), "", f"cannot read: {e}") from None
 
@@ -154,7 +188,7 @@ def _read_chain(path: Path, kind: Kind, extra: tuple, seen: tuple = ()) -> tuple
     parent = raw.pop("inherits", "") or kind.base
     if not parent or resolved == _base_path(kind, extra):
         return raw, [path]
-    parent_path = find(parent, kind, extra, source=f"{path}: inherits")
+    parent_path = find(parent, kind, extra, source=f"{path}: inherits", base=path.parent)
     if parent_path.resolve() == resolved:
         return raw, [path]
     base, chain = _read_chain(parent_path, kind, extra, seen + (resolved,))
@@ -184,12 +218,26 @@ def parse_key(key: str) -> list[str | int]:
     return parts
 
 
-def parse_value(text: str):
-    """A TOML value (300, 1.5, true, [1, 2], "x"); anything else is a bare string."""
+def parse_value(text: str, key: str = ""):
+    """One TOML value (300, 1.5, true, [1, 2], "x"); anything else that is one line is a bare string.
+
+    Raises ConfigError (source --set) for a value on several lines (TOML would
+    read the second line as another key and the rest would be dropped), one
+    nested too deeply or with an integer too long to read.
+    """
+    if any(ch in text for ch in "\n\r\x00"):
+        raise ConfigError("--set", key, "a value must be on one line")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        doc = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         return text
+    except ValueError:  # Python reads integers of up to 4,300 digits
+        raise ConfigError("--set", key, "an integer of more than 4300 digits") from None
+    except RecursionError:
+        raise ConfigError("--set", key, "value nested too deeply") from None
+    if set(doc) != {"v"}:
+        raise ConfigError("--set", key, f"expected one value, found {text!r}")
+    return doc["v"]
 
 
 def apply_override(data: dict, assignment: str, schema: Spec) -> str:
@@ -201,7 +249,9 @@ def apply_override(data: dict, assignment: str, schema: Spec) -> str:
     path = ""
     for k in keys:
         path = join(path, k)
-    value = spec_at(schema, keys, "--set").check(parse_value(text.strip()), path, "--set")
+    if keys == ["inherits"]:
+        raise ConfigError("--set", path, "only a preset file inherits; give the other preset with --preset")
+    value = spec_at(schema, keys, "--set").check(parse_value(text.strip(), path), path, "--set")
     node = data
     for i, k in enumerate(keys[:-1]):
         if isinstance(node, dict) and k not in node and isinstance(spec_at(schema, keys[:i + 1], "--set"), Table):
@@ -217,36 +267,56 @@ def apply_override(data: dict, assignment: str, schema: Spec) -> str:
     return path
 
 
-def load(ref: str | Path = "default", kind: Kind = SCENE, overrides: tuple = (), extra: tuple = ()) -> Loaded:
-    path = find(ref, kind, extra)
+def load(ref: str | Path = "default", kind: Kind = SCENE, overrides: tuple = (), extra: tuple = (),
+         source: str = "") -> Loaded:
+    """A validated preset or tier with `--set` overrides applied. Raises ConfigError naming the source:
+    the file and key, `--set` and key, or `source` (--preset, --quality) when ref names nothing."""
+    path = find(ref, kind, extra, source)
     data, chain = _read_chain(path, kind, extra)
-    overridden = [apply_override(data, assignment, kind.schema) for assignment in overrides]
+    overridden = []
+    for assignment in overrides:
+        key = apply_override(data, assignment, kind.schema)
+        if key in overridden:
+            raise ConfigError("--set", key, "set twice; give each key once")
+        overridden.append(key)
     try:
         data = kind.schema.check(data, "", str(path))
         data.pop("inherits", None)  # consumed by _read_chain; not part of the scene
         if kind is SCENE:
             schema_config.check_scene(data, str(path))
+            _check_tier_exists(data, str(path), extra)
         else:
             schema_config.check_quality(data, str(path))
     except ConfigError as e:
         # A whole-preset rule broken by an override is the override's fault.
-        if any(e.key == k or e.key.startswith((k + ".", k + "[")) for k in overridden):
+        if e.key and any(e.key == k or e.key.startswith((k + ".", k + "[")) or k.startswith((e.key + ".", e.key + "["))
+                         for k in overridden):
             raise ConfigError("--set", e.key, e.message) from None
         raise
     return Loaded(data, path, chain)
 
 
+def _check_tier_exists(cfg: dict, source: str, extra: tuple) -> None:
+    """render.quality must name a tier: found now, not after the scene is built."""
+    try:
+        find(cfg["render"]["quality"], QUALITY, extra)
+    except ConfigError as e:
+        raise ConfigError(source, "render.quality", e.message) from None
+
+
 def load_scene(ref: str | Path = "default", seed: int | None = None, overrides: tuple = (),
-               extra: tuple = ()) -> Loaded:
-    """The validated scene preset with --seed and --set applied."""
-    loaded = load(ref, SCENE, tuple(overrides), extra)
+               extra: tuple = (), source: str = "--preset") -> Loaded:
+    """The validated scene preset with --seed and --set applied; `source` names ref in errors."""
+    if seed is not None and any(a.split("=", 1)[0].strip() == "seed" for a in overrides):
+        raise ConfigError("--seed", "", "the seed is given twice (--seed and --set seed=...); give it once")
+    loaded = load(ref, SCENE, tuple(overrides), extra, source)
     if seed is not None:
         loaded.data["seed"] = Int(lo=0, hi=schema_config.SEED_MAX).check(seed, "seed", "--seed")
     return loaded
 
 
-def load_quality(ref: str | Path, overrides: tuple = (), extra: tuple = ()) -> Loaded:
-    return load(ref, QUALITY, tuple(overrides), extra)
+def load_quality(ref: str | Path, overrides: tuple = (), extra: tuple = (), source: str = "--quality") -> Loaded:
+    return load(ref, QUALITY, tuple(overrides), extra, source)
 
 
 PRESET_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")

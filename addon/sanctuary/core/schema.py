@@ -20,13 +20,15 @@ MISSING = object()
 
 
 def found(value: Any) -> str:
-    """How a value found in a preset is shown in an error."""
+    """How a value found in a preset is shown in an error (one short line, whatever the value)."""
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, str):
         return repr(value) if len(value) < 60 else repr(value[:57] + "...")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        return f"an integer of {len(str(abs(value))) if abs(value) < 10**4000 else 'over 4000'} digits"
     return repr(value)
 
 
@@ -92,7 +94,10 @@ class Float(Spec):
     def check(self, value, path, source, partial=False):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(value, path, source)
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise self.fail(value, path, source) from None
         if not math.isfinite(value):
             raise self.fail(value, path, source)
         if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):

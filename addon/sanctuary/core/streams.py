@@ -22,6 +22,7 @@ class Streams:
     start: np.ndarray  # (S,) seconds each stream sets off
     arrive: np.ndarray  # (S,) seconds it reaches the moat
     moat_radius: float
+    welling: tuple[float, float]  # with no trees to draw from, the moat wells up by itself over this time
 
 
 def coax(act: dict, start_s: float, duration: float, tree_xy: np.ndarray, cfg: dict) -> Streams:
@@ -45,4 +46,15 @@ def coax(act: dict, start_s: float, duration: float, tree_xy: np.ndarray, cfg: d
         paths.append(line + side[None, :] * meander[:, None])
     stagger = duration * (1.0 - TRAVEL) / max(n, 1)
     start = start_s + np.arange(n) * stagger
-    return Streams(paths, start, start + duration * TRAVEL, moat)
+    return Streams(paths, start, start + duration * TRAVEL, moat, (start_s, start_s + duration * TRAVEL))
+
+
+def moat_fill(acts: list[Streams]) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, fill 0..1) of the moat: empty until the first stream arrives, a share more with each,
+    whole 1.2 s after the last. A forest of no trees sends no streams: the moat wells up by itself."""
+    arrivals = np.sort(np.concatenate([s.arrive for s in acts]))
+    if not len(arrivals):
+        return (np.array([min(s.welling[0] for s in acts), max(s.welling[1] for s in acts)]),
+                np.array([0.0, 1.0]))
+    times = np.concatenate([[arrivals[0] - 0.01], arrivals + 1.2])
+    return times, np.concatenate([[0.0], np.arange(1, len(arrivals) + 1) / len(arrivals)])
