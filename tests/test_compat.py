@@ -115,3 +115,17 @@ def test_strip_duration(fresh_bpy):
     strips = compat.sequencer_strips(bpy.context.scene)
     strip = compat.new_text_strip(strips, "t", 1, 5)
     assert compat.strip_duration(strip) == 1
+
+
+def test_path_properties_may_hold_blend_relative_paths(fresh_bpy):
+    class Paths(bpy.types.PropertyGroup):
+        out: bpy.props.StringProperty(subtype="FILE_PATH", options=compat.blend_relative_path())
+
+    bpy.utils.register_class(Paths)
+    try:
+        bpy.types.Scene.sanctuary_paths_test = bpy.props.PointerProperty(type=Paths)
+        bpy.context.scene.sanctuary_paths_test.out = "//beside.glb"
+        assert bpy.context.scene.sanctuary_paths_test.out == "//beside.glb"
+        del bpy.types.Scene.sanctuary_paths_test
+    finally:
+        bpy.utils.unregister_class(Paths)

@@ -16,12 +16,14 @@ process holds them. No bpy here.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import re
 import socket
 import struct
+import sys
 import time
 from pathlib import Path
 
@@ -86,6 +88,20 @@ def sweep_parts(folder: Path) -> list[Path]:
         except FileNotFoundError:  # its writer renamed or removed it meanwhile
             pass
     return gone
+
+
+def remove_own_parts(folder: Path) -> None:
+    """Remove this process's unfinished files in folder (it is about to stop at once)."""
+    for p in Path(folder).glob(f".*.{HOST}.{os.getpid()}.part*"):
+        if p.is_dir():
+            import shutil
+
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    for p in Path(folder).glob(".*.claim"):
+        if Claim(p).holder() is not None and Claim(p).holder()[:2] == (HOST, os.getpid()):
+            p.unlink(missing_ok=True)
 
 
 # --- why a write failed -----------------------------------------------------------------------
@@ -437,3 +453,46 @@ class Claim:
 
     def __exit__(self, *exc):
         self.release()
+
+
+# --- the render folder ------------------------------------------------------------------------
+
+LOG_NAME = "render.log"
+
+
+def frame_extension(q: dict) -> str:
+    """The frame files of a quality tier: .exr or .png."""
+    return ".exr" if q["format"] == "OPEN_EXR" else ".png"
+
+
+def frame_path(out_dir: Path, frame: int, ext: str) -> Path:
+    return out_dir / f"frame_{frame:05d}{ext}"
+
+
+@contextlib.contextmanager
+def chatter_to(log: Path):
+    """Send Blender's chatter (C printf and log lines on fds 1 and 2) to a log file,
+    and yield a text stream on the real stderr for the progress bar."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    terminal = os.fdopen(os.dup(saved[2]), "w")
+    with open(log, "a") as f:
+        for fd in (1, 2):
+            os.dup2(f.fileno(), fd)
+        try:
+            yield terminal
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            terminal.close()
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None

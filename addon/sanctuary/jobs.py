@@ -1,8 +1,13 @@
 """The things Sanctuary does, as functions: the CLI and the add-on panel both call these.
 
-Each job takes plain arguments, returns a plain dict (what it wrote, the
-scene fingerprint, counts, per-stage timings) and raises ConfigError for bad
-input before anything is written.
+A job is planned, then run. Planning (`plan_render`, `plan_export`,
+`plan_build`) checks every argument and works out frames, folders and files
+without Blender, so bad input fails at once (ConfigError) and `--dry-run` can
+say what a run would do; running imports bpy. Jobs return plain dicts (what
+was written, the scene fingerprint, counts, per-stage timings), write every
+result whole or not at all (WriteError), and stop at their next safe point
+when `should_stop()` turns true (raising Interrupted, or, for a render, after
+the frame in flight).
 """
 from __future__ import annotations
 
@@ -10,44 +15,76 @@ import contextlib
 import os
 import platform
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import bpy
-
 from . import __version__, files
-from .blender import compat, datablocks
-from .blender.build import build_scene, describe, retime_scene
 from .core import presets, sound
 from .core import timeline as tl
 from .core.errors import ConfigError, WriteError
+from .core.paths import creatable_dir, export_format, writable_dir, writable_file
+from .core.progress import Progress, Steps
 from .core.selection import frame_ranges, select_chunk, select_frames, sheet_stills
 from .core.shots import plan_shots
-from .export.formats import export as export_scene
-from .core.paths import export_format, writable_dir
-from .core.progress import Progress
-from .render.batch import LOG_NAME, chatter_to, frame_path, read_json, render_frames
-from .render.film import contact_sheet, encode_mp4
-from .render.settings import apply_quality, frame_extension
+from .files import LOG_NAME, chatter_to, frame_extension, frame_path, read_json
 
 FILM_NAME = "film.mp4"
 SOUND_NAME = "film.wav"
 CAPTIONS_NAME = "film.srt"
 SHEET_NAME = "contact_sheet.png"
+STAMP_NAME = "sanctuary_job.json"  # which render a folder belongs to, written before its first frame
+FILM_LOCK = "film.lock"  # held by the one process making the film and sheet
 
+
+class Interrupted(KeyboardInterrupt):
+    """The job was asked to stop (Ctrl-C) and stopped at a safe point; nothing broken was left."""
+
+
+def _checkpoint(should_stop) -> None:
+    if should_stop():
+        raise Interrupted()
+
+
+def _never() -> bool:
+    return False
+
+
+# --- building ---------------------------------------------------------------------------------
 
 def new_file() -> None:
     """An empty file to build into (headless runs start from Blender's default scene)."""
+    import bpy
+
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
 
 
-def build(loaded: presets.Loaded, scene=None, on_stage=None) -> dict:
+def _stages(on_stage, steps: Steps | None, should_stop):
+    """on_stage for a build: the caller's hook, the progress line, and the stop checkpoint."""
+    from .blender.build import STAGES
+
+    def hook(stage: str) -> None:
+        _checkpoint(should_stop)
+        if steps is not None and stage in STAGES:
+            steps.count(stage, STAGES.index(stage) + 1, len(STAGES), eta=False)
+        if on_stage is not None:
+            on_stage(stage)
+    return hook
+
+
+def build(loaded: presets.Loaded, scene=None, on_stage=None, steps: Steps | None = None,
+          should_stop=_never) -> dict:
+    """Build the scene into the open file (replacing an earlier build; a failure changes nothing)."""
+    from .blender.build import build_scene
+
     t0 = time.perf_counter()
-    result = build_scene(loaded, scene, on_stage)
+    result = build_scene(loaded, scene, _stages(on_stage, steps, should_stop))
     return _describe_build(loaded, result, t0)
 
 
 def retime(loaded: presets.Loaded, scene=None, on_stage=None) -> dict:
     """Apply the preset's timeline to the built scene without growing the forest again."""
+    from .blender.build import retime_scene
+
     t0 = time.perf_counter()
     result, warnings = retime_scene(loaded, scene, on_stage)
     return {**_describe_build(loaded, result, t0), "warnings": warnings}
@@ -67,22 +104,26 @@ def _describe_build(loaded: presets.Loaded, result, t0: float) -> dict:
 
 
 def save(out: str | Path, scene=None) -> list[str]:
+    from .export.formats import export as export_scene
+
     return export_scene(out, "blend", scene=scene)
 
 
 @contextlib.contextmanager
 def blender_messages(out: Path):
     """Blender's own messages (its exporters' chatter and tracebacks) go to a log beside the output while a
-    build or export runs, so the terminal keeps Sanctuary's lines. The log is kept, as OUT.log, only if the
-    job fails; a WriteError then says where it is."""
+    build or export runs, so the terminal keeps Sanctuary's lines; yields the terminal for them. The log is
+    kept, as OUT.log, only if the job fails; a WriteError then says where it is."""
     out = Path(out)
     log, kept = files.part_path(out.with_name(out.name + ".log")), out.with_name(out.name + ".log")
     try:
-        with chatter_to(log):
-            yield
+        with chatter_to(log) as terminal:
+            yield terminal
         kept.unlink(missing_ok=True)  # an earlier failure's log: this run succeeded
     except WriteError as e:
         raise WriteError(e.path, f"{e.cause}; Blender's messages are in {_keep(log, kept)}") from None
+    except Interrupted:
+        raise
     except BaseException:
         _keep(log, kept)
         raise
@@ -98,18 +139,74 @@ def _keep(log: Path, kept: Path) -> Path:
     return kept
 
 
-def build_file(loaded: presets.Loaded, out: str | Path) -> dict:
+@dataclass
+class BuildPlan:
+    loaded: presets.Loaded
+    out: Path
+
+    def summary(self) -> dict:
+        return {"preset": self.loaded.name, "seed": self.loaded.data["seed"], "out": str(self.out)}
+
+
+def plan_build(loaded: presets.Loaded, out: str | Path) -> BuildPlan:
+    return BuildPlan(loaded, writable_file(out, ".blend"))
+
+
+def build_file(plan: BuildPlan, should_stop=_never) -> dict:
     """Build the scene and save it as a .blend (whole, or not at all)."""
-    with blender_messages(Path(out)):
-        info = build(loaded)
+    with blender_messages(plan.out) as terminal:
+        steps = Steps(terminal, "build")
+        info = build(plan.loaded, steps=steps, should_stop=should_stop)
+        _checkpoint(should_stop)
         t0 = time.perf_counter()
-        info["wrote"] = save(out)
+        steps.begin(f"saving {plan.out.name}")
+        info["wrote"] = save(plan.out)
+        steps.end(f"saved {plan.out.name}")
     info["timings"]["save"] = round(time.perf_counter() - t0, 3)
     return info
 
 
-STAMP_NAME = "sanctuary_job.json"  # which render a folder belongs to, written before its first frame
-FILM_LOCK = "film.lock"  # held by the one process making the film and sheet
+# --- rendering --------------------------------------------------------------------------------
+
+@dataclass
+class RenderPlan:
+    """What a render will do, worked out without Blender."""
+
+    loaded: presets.Loaded
+    tier: presets.Loaded
+    selection: list[int]  # every frame of the job (all chunks)
+    picked: list[int]  # this run's frames
+    out: Path
+    chunk: str | None
+    job: dict = field(default_factory=dict)  # the folder's stamp, before the build adds the fingerprint
+
+    def summary(self) -> dict:
+        """For --dry-run: the frames, the tier and what the render would cost here."""
+        q = self.tier.data
+        hint = q.get("frame_seconds", 0.0)
+        return {"preset": self.loaded.name, "seed": self.loaded.data["seed"], "quality": self.tier.name,
+                "resolution": list(q["resolution"]), "samples": q["samples"], "out": str(self.out),
+                "frames": self.picked, "frame_ranges": frame_ranges(self.picked), "chunk": self.chunk,
+                "film_frames": len(self.selection),
+                "estimate_seconds": round(hint * len(self.picked)) if hint else None}
+
+
+def plan_render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None,
+                frames: str | None = None, shots=(), chunk: str | None = None, quality_overrides=(),
+                extra_dirs=()) -> RenderPlan:
+    """Check a render's arguments and its folder (ConfigError, exit 2) and work out its frames."""
+    tier = presets.load_quality(quality or loaded.data["render"]["quality"], tuple(quality_overrides),
+                                tuple(extra_dirs))
+    selection = select_frames(loaded.data, frames, shots)
+    picked = select_chunk(selection, chunk)
+    out = creatable_dir(out_dir)
+    job = {"preset": loaded.name, "picture_hash": loaded.picture_digest(), "seed": loaded.data["seed"],
+           "quality": tier.name, "quality_hash": tier.digest(), "frames": selection}
+    if out.is_dir():
+        _claim_folder(out, job)  # another render's folder is refused before anything is built
+    return RenderPlan(loaded, tier, selection, picked, out, chunk, job)
+
+
 STAMP_KEYS = {"picture_hash": "the preset's values or seed", "quality_hash": "the quality tier",
               "frames": "the frames", "fingerprint": "the built scene (another Blender or Sanctuary version?)"}
 
@@ -163,14 +260,19 @@ def _film_is_current(out: Path, frames: list[int], ext: str, preset_hash: str) -
     return min(p.stat().st_mtime for p in made) >= newest
 
 
-def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int], say) -> tuple[list[str], dict]:
+def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int], steps: Steps,
+               should_stop) -> tuple[list[str], dict]:
     """The MP4 of the frames, in order, with the soundtrack (film.wav) and captions (film.srt);
     the contact sheet of one still per shot. Returns what it wrote and the manifest's additions."""
+    from .blender import compat
+    from .render.film import contact_sheet, encode_mp4
+
     ext, size = frame_extension(quality), tuple(quality["resolution"])
     wrote, made = [], {"film": FILM_NAME, "contact_sheet": SHEET_NAME}
     audio = None
     if cfg["sound"]["enabled"]:
-        say("render: making the soundtrack")
+        _checkpoint(should_stop)
+        steps.begin(f"making the soundtrack ({len(frames) / cfg['timeline']['fps']:.1f} s of film)")
         s = cfg["sound"]
         first, _ = tl.frame_range(cfg["timeline"])
         track = sound.film_audio(sound.synthesize(cfg), frames, first, cfg["timeline"]["fps"], s["loudness"])
@@ -179,8 +281,12 @@ def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int], sa
         made["soundtrack"] = {"file": SOUND_NAME, "bits": s["bit_depth"], "rate": sound.RATE,
                               "loudness_lufs": round(sound.loudness(track), 2),
                               "peak_dbfs": round(sound.peak_db(track), 2), "in_film": compat.has_audio()}
-    say(f"render: encoding {FILM_NAME} ({len(frames)} frames)")
-    film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size, audio)
+        steps.end(f"wrote {SOUND_NAME}")
+    _checkpoint(should_stop)
+    steps.begin(f"encoding {FILM_NAME}")
+    film = encode_mp4(scene, [frame_path(out, f, ext) for f in frames], out / FILM_NAME, size, audio,
+                      on_frame=lambda done, total: steps.count(f"frames into {FILM_NAME}", done, total))
+    steps.end(f"wrote {FILM_NAME}")
     captions = sound.srt(cfg, frames)
     if captions:
         wrote.append(str(files.write_bytes(out / CAPTIONS_NAME, captions.encode("utf-8"))))
@@ -189,9 +295,11 @@ def _make_film(scene, cfg: dict, quality: dict, out: Path, frames: list[int], sa
     for name, made_now in ((SOUND_NAME, audio is not None), (CAPTIONS_NAME, bool(captions))):
         if not made_now:
             (out / name).unlink(missing_ok=True)
-    say(f"render: making {SHEET_NAME}")
+    _checkpoint(should_stop)
+    steps.begin(f"making {SHEET_NAME}")
     stills = [(label, frame_path(out, f, ext)) for label, f in sheet_stills(plan_shots(cfg), frames)]
     sheet = contact_sheet(scene, stills, out / SHEET_NAME, size)
+    steps.end(f"wrote {SHEET_NAME}")
     return [str(film), *wrote, str(sheet)], made
 
 
@@ -212,88 +320,86 @@ def _whole_manifest(out: Path, manifest: dict, made: dict) -> dict:
             "mean_frame_seconds": round(sum(seconds.values()) / len(seconds), 3) if seconds else None}
 
 
-def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None, frames: str | None = None,
-           shots=(), chunk: str | None = None, quality_overrides=(), extra_dirs=(), progress_stream=None,
-           should_stop=lambda: False) -> dict:
-    """Build and render frames into out_dir; then the film (MP4), the contact sheet and manifest.json.
+def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
+    """Build and render the plan's frames into its folder; then the film (MP4), the contact sheet and
+    manifest.json.
 
     The folder is stamped (sanctuary_job.json) before the first frame: another
     render's folder is refused (ConfigError). Resumable: frames there and whole
     are skipped; the manifest is brought up to date after every frame. With a
     chunk, only that slice is rendered; the film and sheet are made by the one
-    run (film.lock) that finds every frame of the whole selection there.
+    run (film.lock) that finds every frame of the whole selection there. When
+    should_stop() turns true the render stops after the frame in flight
+    (info["complete"] False), or raises Interrupted during the build or film.
     Raises WriteError when a result cannot be written whole.
     """
-    tier = presets.load_quality(quality or loaded.data["render"]["quality"], tuple(quality_overrides),
-                                tuple(extra_dirs))
-    selection = select_frames(loaded.data, frames, shots)
-    picked = select_chunk(selection, chunk)
-    out = writable_dir(out_dir)
-    job = {"preset": loaded.name, "picture_hash": loaded.picture_digest(), "seed": loaded.data["seed"],
-           "quality": tier.name, "quality_hash": tier.digest(), "frames": selection}
-    _claim_folder(out, job)  # before the build: another render's folder is refused at once
-    info = build(loaded)
-    scene = bpy.context.scene
-    job.update(fingerprint=info["fingerprint"], blender=bpy.app.version_string, sanctuary=__version__)
+    import bpy
+
+    from .render.batch import render_frames
+
+    loaded, tier, selection, picked, chunk = plan.loaded, plan.tier, plan.selection, plan.picked, plan.chunk
+    out = writable_dir(plan.out)
+    job = dict(plan.job)
     _claim_folder(out, job)
     manifest_name = "manifest.json" if not chunk else "manifest.chunk-{}-of-{}.json".format(*tl.parse_chunk(chunk))
     manifest_path = out / manifest_name
-    manifest = {
-        **job,
-        "preset_hash": loaded.digest(),
-        "python": platform.python_version(),
-        "preset_file": str(loaded.path),
-        "resolution": list(tier.data["resolution"]),
-        "fps": loaded.data["timeline"]["fps"],
-        "selection": selection,
-        "chunk": chunk,
-        "frames": picked,
-        "frame_seconds": _merged_seconds(out, picked),
-    }
-
-    def record(frame: int, seconds: float) -> None:
-        """After every frame: the manifest as it stands, so a kill loses no timings."""
-        manifest["frame_seconds"] = {**_merged_seconds(out, picked), **manifest["frame_seconds"],
-                                     str(frame): seconds}
-        files.write_json(manifest_path, manifest)
-
     ext = frame_extension(tier.data)
     wrote = []
     with chatter_to(out / LOG_NAME) as terminal:
         stream = progress_stream or terminal
+        info = build(loaded, steps=Steps(stream, "build"), should_stop=should_stop)
+        scene = bpy.context.scene
+        job.update(fingerprint=info["fingerprint"], blender=bpy.app.version_string, sanctuary=__version__)
+        _claim_folder(out, job)
+        manifest = {
+            **job,
+            "preset_hash": loaded.digest(),
+            "python": platform.python_version(),
+            "preset_file": str(loaded.path),
+            "resolution": list(tier.data["resolution"]),
+            "fps": loaded.data["timeline"]["fps"],
+            "selection": selection,
+            "chunk": chunk,
+            "frames": picked,
+            "frame_seconds": _merged_seconds(out, picked),
+        }
 
-        def say(line: str) -> None:
-            print(line, file=stream, flush=True)
+        def record(frame: int, seconds: float) -> None:
+            """After every frame: the manifest as it stands, so a kill loses no timings."""
+            manifest["frame_seconds"] = {**_merged_seconds(out, picked), **manifest["frame_seconds"],
+                                         str(frame): seconds}
+            files.write_json(manifest_path, manifest)
 
+        steps = Steps(stream, "render")
         t0 = time.perf_counter()
         report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop, record)
         info["timings"]["render"] = round(time.perf_counter() - t0, 3)
         wrote += [str(out / name) for name in report.written]
         if report.claimed:
-            say(f"render: {len(report.claimed)} frame(s) are being rendered by another process sharing {out}")
+            steps.begin(f"{len(report.claimed)} frame(s) are being rendered by another process sharing {out}")
         done = [f for f in selection if files.is_whole(frame_path(out, f, ext))]
         film = "incomplete"
         if done == selection and not should_stop():
             with files.Claim(out / FILM_LOCK) as lock:
                 if not lock.acquire():
                     film = "elsewhere"
-                    say("render: another process is making the film; this one leaves it to it")
+                    steps.begin("another process is making the film; this one leaves it to it")
                 elif _film_is_current(out, done, ext, manifest["preset_hash"]):
                     film = "current"
-                    say(f"render: {FILM_NAME} and {SHEET_NAME} are already made from these frames")
+                    steps.begin(f"{FILM_NAME} and {SHEET_NAME} are already made from these frames")
                 else:
                     film = "made"
                     t1 = time.perf_counter()
-                    films, made = _make_film(scene, loaded.data, tier.data, out, done, say)
+                    films, made = _make_film(scene, loaded.data, tier.data, out, done, steps, should_stop)
                     wrote += films
                     if not made.get("soundtrack", {}).get("in_film", True):
-                        say(f"render: this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
-                            f"{FILM_NAME}, not in it")
+                        steps.begin(f"this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
+                                    f"{FILM_NAME}, not in it")
                     info["timings"]["film"] = round(time.perf_counter() - t1, 3)
                     wrote.append(str(files.write_json(out / "manifest.json", _whole_manifest(out, manifest, made))))
-        else:
-            say(f"render: {len(selection) - len(done)} frame(s) of the selection still to render; "
-                "the film and contact sheet are made once all are done")
+        elif not should_stop():
+            steps.begin(f"{len(selection) - len(done)} frame(s) of the selection still to render; "
+                        "the film and contact sheet are made once all are done")
     # The whole film's manifest.json, once made, is not replaced by one run's.
     if chunk or film not in ("made", "current"):
         rendered = list(manifest["frame_seconds"].values())
@@ -303,12 +409,30 @@ def render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = No
     info["skipped"] = [str(out / name) for name in report.skipped]
     info["quality"] = tier.name
     info["frames"] = picked
+    info["done"] = len([f for f in picked if f in set(done)])
     info["complete"] = done == selection
     return info
 
 
-def export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None, frames: str | None = None) -> dict:
+# --- exporting --------------------------------------------------------------------------------
+
+@dataclass
+class ExportPlan:
+    loaded: presets.Loaded
+    out: Path
+    fmt: str
+    span: tuple[int, int] | None  # None: the whole film
+    tier: presets.Loaded | None  # .blend: the farm-ready tier
+
+    def summary(self) -> dict:
+        return {"preset": self.loaded.name, "seed": self.loaded.data["seed"], "out": str(self.out),
+                "format": self.fmt, "frames": list(self.span) if self.span else None}
+
+
+def plan_export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None,
+                frames: str | None = None) -> ExportPlan:
     fmt = export_format(out, fmt)
+    out = writable_file(out, f".{fmt}")
     span = None
     if frames:
         picked = select_frames(loaded.data, frames)
@@ -316,29 +440,47 @@ def export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None, fram
             raise ConfigError("--frames", "", "export needs one continuous range like 1-48")
         span = (picked[0], picked[-1])
     tier = presets.load_quality(loaded.data["render"]["quality"]) if fmt == "blend" else None
-    with blender_messages(Path(out)):
-        return _export(loaded, out, fmt, span, tier)
+    return ExportPlan(loaded, out, fmt, span, tier)
 
 
-def _export(loaded: presets.Loaded, out, fmt: str, span, tier) -> dict:
-    info = build(loaded)
+def export(plan: ExportPlan, should_stop=_never) -> dict:
+    """Build the scene and export it with Blender's own exporter (whole, or not at all)."""
+    with blender_messages(plan.out) as terminal:
+        return _export(plan, Steps(terminal, "export"), should_stop)
+
+
+def _export(plan: ExportPlan, steps: Steps, should_stop) -> dict:
+    import bpy
+
+    from .export.formats import export as export_scene
+    from .render.settings import apply_quality
+
+    info = build(plan.loaded, steps=Steps(steps.stream, "build"), should_stop=should_stop)
+    _checkpoint(should_stop)
     t0 = time.perf_counter()
-    if tier is not None:
+    if plan.tier is not None:
         # Farm-ready: `blender -b scene.blend -a` (or -f N) renders at the preset's tier,
         # frames next to the file, with no add-on installed.
         scene = bpy.context.scene
-        apply_quality(scene, tier.data)
+        apply_quality(scene, plan.tier.data)
         scene.render.filepath = "//render/frame_#####"
         scene.render.use_file_extension = True
-        info["quality"] = tier.name
-    info["wrote"] = export_scene(out, fmt, span)
+        info["quality"] = plan.tier.name
+    steps.begin(f"writing {plan.out.name} ({plan.fmt}, Blender's exporter)")
+    info["wrote"] = export_scene(plan.out, plan.fmt, plan.span, should_stop=should_stop)
+    steps.end(f"wrote {plan.out.name}")
     info["timings"]["export"] = round(time.perf_counter() - t0, 3)
-    info["format"] = fmt
+    info["format"] = plan.fmt
     return info
 
 
 def describe_open_scene(scene=None) -> dict | None:
     """Fingerprint and counts of the build in the open file (e.g. a loaded .blend)."""
+    import bpy
+
+    from .blender import datablocks
+    from .blender.build import describe
+
     scene = scene or bpy.context.scene
     root = datablocks.current_root(scene)
     if root is None:

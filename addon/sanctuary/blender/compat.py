@@ -353,3 +353,9 @@ def strip_duration(strip) -> int:
     """A strip's length in frames after its handles: `duration` from 5.1,
     `frame_final_duration` before (deprecated in 5.1, removed in 6.0)."""
     return strip.duration if hasattr(strip, "duration") else strip.frame_final_duration
+
+
+def blend_relative_path() -> set:
+    """Options of a path property that may hold Blender's "//" (beside the .blend): 4.5 added
+    'PATH_SUPPORTS_BLEND_RELATIVE' and warns when "//" is set without it; 4.2 refuses the option."""
+    return {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (4, 5, 0) else set()

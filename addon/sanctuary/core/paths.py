@@ -28,6 +28,29 @@ def not_blend_relative(path: str | Path, source: str) -> None:
                                       "there is no .blend here: give a path without '//'")
 
 
+def creatable_dir(path: str | Path, source: str = "--out") -> Path:
+    """A folder that exists and can be written, or could be made: checked without creating anything
+    (a probe file in the nearest folder that exists). Raises ConfigError naming the source."""
+    not_blend_relative(path, source)
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(source, "", f"cannot create output folder {path}: a file is in the way")
+    base = path
+    while not base.exists():
+        if base.parent == base:
+            break
+        base = base.parent
+    if not base.is_dir():
+        raise ConfigError(source, "", f"cannot create output folder {path}: {base} is a file")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ConfigError(source, "", f"cannot create output folder {path}: {e.strerror or e}") from None
+    return path
+
+
 def writable_dir(path: str | Path, source: str = "--out") -> Path:
     """Create the folder if needed and prove it can be written (a probe file; root ignores modes)."""
     not_blend_relative(path, source)

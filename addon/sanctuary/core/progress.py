@@ -1,4 +1,5 @@
-"""Progress of a batch of frames: a bar on a terminal, plain lines in a log."""
+"""Progress of a job on the terminal (a bar redrawn in place) or in a log (plain lines): the frames of a
+render, and the steps around them (build stages, soundtrack, encoding, contact sheet)."""
 from __future__ import annotations
 
 import re
@@ -51,6 +52,47 @@ class Progress:
             what = "skipped (already there)" if seconds is None else f"{seconds:.1f} s"
             self.stream.write(f"{self.label} frame {frame}: {what}  {line}\n")
         self.stream.flush()
+
+
+class Steps:
+    """The steps of a job that are not frames: `begin` says what starts, `count` how far a counted step
+    has come (with an ETA), `end` what it took. On a terminal a counted step redraws its line."""
+
+    def __init__(self, stream: TextIO | None, label: str, now: Callable[[], float] = time.perf_counter):
+        self.stream, self.label, self.now = stream, label, now
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.started = now()
+        self._open = False  # a redrawn line not yet ended
+
+    def _write(self, text: str, redraw: bool = False) -> None:
+        if self.stream is None:
+            return
+        if self.tty and redraw:
+            self.stream.write(f"\r{text}\033[K")
+            self._open = True
+        else:
+            self.stream.write(("\n" if self._open else "") + text + "\n")
+            self._open = False
+        self.stream.flush()
+
+    def begin(self, what: str) -> None:
+        self.started = self.now()
+        self._write(f"{self.label}: {what}")
+
+    def count(self, what: str, done: int, total: int, width: int = 24, eta: bool = True) -> None:
+        """A step with a count (stage 3 of 11, frame 40 of 96): a bar, and an ETA from the pace so far
+        (where steps take alike; not for a build's stages)."""
+        elapsed = self.now() - self.started
+        filled = round(width * done / total) if total else width
+        eta = f"  ETA {clock(elapsed / done * (total - done))}" if eta and 0 < done < total else ""
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}{eta}"
+        if self.tty:
+            self._write(line, redraw=done < total)
+        elif done in (1, total) or done % max(1, total // 10) == 0:  # a log gets about ten lines
+            self._write(line)
+
+    def end(self, what: str) -> None:
+        self._write(f"{self.label}: {what} in {self.now() - self.started:.1f} s")
 
 
 STATUS = re.compile(r"\] (\d+)/(\d+) frames\s+(.*?)\s*$")

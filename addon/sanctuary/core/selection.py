@@ -2,6 +2,8 @@
 stills of the contact sheet."""
 from __future__ import annotations
 
+import difflib
+
 from . import timeline as tl
 from .errors import ConfigError
 from .shots import ShotPlan, plan_shots
@@ -22,7 +24,9 @@ def select_frames(cfg: dict, frames: str | None = None, shots=()) -> list[int]:
         picked = []
         for name in shots:
             if name not in known:
-                raise ConfigError("--shot", "", f"no shot named {name!r}; shots: {', '.join(known)}")
+                close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ConfigError("--shot", "", f"no shot named {name!r}; {hint}shots: {', '.join(known)}")
             picked += range(known[name].frame_start, known[name].frame_end + 1)
         return sorted(set(picked))
     n = max(1, cfg["render"]["trailer_frames"])

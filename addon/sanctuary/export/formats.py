@@ -97,8 +97,11 @@ def save_blend(out: Path) -> None:
 WRITERS = {"glb": _gltf, "gltf": _gltf, "usdc": _usd, "usda": _usd, "abc": _abc, "fbx": _fbx}
 
 
-def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | None = None, scene=None) -> list[str]:
-    """Export the scene to `out`; returns the files written (a .gltf brings its .bin)."""
+def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | None = None, scene=None,
+           should_stop=lambda: False) -> list[str]:
+    """Export the scene to `out`; returns the files written (a .gltf brings its .bin). Raises WriteError
+    when the export cannot be written whole, KeyboardInterrupt (nothing moved into place) when
+    should_stop() has turned true by the time the exporter returns."""
     scene = scene or bpy.context.scene
     out = Path(out)
     fmt = export_format(out, fmt)
@@ -129,6 +132,8 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         produced = sorted((p for p in staging.rglob("*") if p.is_file()), key=lambda p: p.name == out.name)
         if not produced or produced[-1].name != out.name:
             raise WriteError(out, f"the {fmt} exporter wrote no file")
+        if should_stop():  # Ctrl-C while Blender's exporter ran: keep nothing of it
+            raise KeyboardInterrupt()
         for p in produced:
             broken = files.problem(p, (out.suffix if p.name == out.name else p.suffix))
             if broken is not None:

@@ -5,10 +5,6 @@ are there and whole. Processes sharing a folder claim each frame before they
 render it."""
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +13,8 @@ import bpy
 
 from .. import files
 from ..core.progress import Progress
-from .settings import apply_quality, frame_extension
-
-LOG_NAME = "render.log"
+from ..files import frame_extension, frame_path
+from .settings import apply_quality
 
 
 @dataclass
@@ -29,32 +24,6 @@ class RenderReport:
     skipped: list[str] = field(default_factory=list)
     frame_seconds: dict[int, float] = field(default_factory=dict)
     claimed: list[str] = field(default_factory=list)  # being rendered by another process
-
-
-def frame_path(out_dir: Path, frame: int, ext: str) -> Path:
-    return out_dir / f"frame_{frame:05d}{ext}"
-
-
-@contextlib.contextmanager
-def chatter_to(log: Path):
-    """Send Blender's chatter (C printf and log lines on fds 1 and 2) to a log file,
-    and yield a text stream on the real stderr for the progress bar."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
-    terminal = os.fdopen(os.dup(saved[2]), "w")
-    with open(log, "a") as f:
-        for fd in (1, 2):
-            os.dup2(f.fileno(), fd)
-        try:
-            yield terminal
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for fd, copy in saved.items():
-                os.dup2(copy, fd)
-                os.close(copy)
-            terminal.close()
 
 
 def claim_path(out_dir: Path, frame: int) -> Path:
@@ -104,10 +73,3 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
         if progress:
             progress.frame(frame, report.frame_seconds[frame])
     return report
-
-
-def read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None

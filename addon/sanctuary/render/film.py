@@ -60,9 +60,11 @@ def _render(scratch, part: Path, out: Path, **kwargs) -> None:
         files.finish(part, out, detail=str(e))
 
 
-def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], audio: Path | None = None) -> Path:
+def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], audio: Path | None = None,
+               on_frame=None) -> Path:
     """Frames (in order, one folder) to an H.264 MP4 at the film's frame rate; a WAV, if given,
-    as a sound strip under them, muxed in as 48 kHz stereo AAC (where this Blender has audio)."""
+    as a sound strip under them, muxed in as 48 kHz stereo AAC (where this Blender has audio).
+    on_frame(done, total) is called as each frame goes into the film."""
     linear = frames[0].suffix == ".exr"
     part = files.part_path(out)
     with _ScratchScene(source, "sanctuary_encode", size, linear) as scratch:
@@ -85,7 +87,16 @@ def encode_mp4(source, frames: list[Path], out: Path, size: tuple[int, int], aud
         s.render.ffmpeg.gopsize = max(1, s.render.fps // 2)
         s.render.use_file_extension = False
         s.render.filepath = str(part)
-        _render(scratch, part, out, animation=True)
+
+        def written(scene, *_):
+            if on_frame is not None and scene == s:
+                on_frame(scene.frame_current - s.frame_start + 1, len(frames))
+
+        bpy.app.handlers.render_write.append(written)
+        try:
+            _render(scratch, part, out, animation=True)
+        finally:
+            bpy.app.handlers.render_write.remove(written)
     return files.finish(part, out)
 
 

@@ -50,7 +50,3 @@ def apply_quality(scene, q: dict) -> None:
             scene.world.cycles.sampling_method = "AUTOMATIC" if q["world_importance"] else "NONE"
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
-
-
-def frame_extension(q: dict) -> str:
-    return ".exr" if q["format"] == "OPEN_EXR" else ".png"

@@ -22,6 +22,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from ..blender import compat
 from ..blender.stage import view_shot
 from ..core import config, overrides, presets
 from ..core.errors import ConfigError
@@ -311,10 +312,10 @@ UI_STATE = {
                                             items=EXPORT_FORMATS, default="glb"),
     "export_path": bpy.props.StringProperty(name="File", description="Where to write the export",
                                             subtype="FILE_PATH", default="//sanctuary.glb",
-                                            options={"PATH_SUPPORTS_BLEND_RELATIVE"}),
+                                            options=compat.blend_relative_path()),
     "render_output": bpy.props.StringProperty(name="Output", subtype="DIR_PATH", default="//sanctuary_render/",
                                               description="Folder for frames, film.mp4, contact sheet, manifest",
-                                              options={"PATH_SUPPORTS_BLEND_RELATIVE"}),
+                                              options=compat.blend_relative_path()),
     "render_shot_only": bpy.props.BoolProperty(name="Selected Shot Only", default=False,
                                                description="Render Animation renders only the selected shot"),
 }
