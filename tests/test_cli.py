@@ -51,7 +51,7 @@ def test_presets_and_validate():
     (["render", "--chunk", "3/2", "--out", "r"], "--chunk: chunk '3/2': I must be in 1..N"),
     (["render", "--chunk", "half", "--out", "r"], "--chunk: expected I/N like 2/8"),
     (["render", "--frames", "0-5000", "--out", "r"], "--frames: frames 0-5000 fall outside the film's 1-1440"),
-    (["bake"], "arguments: argument command: invalid choice"),
+    (["bake"], "arguments: argument COMMAND: invalid choice"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, words):
     proc = run_cli(*args, cwd=tmp_path)

@@ -320,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         stop = Stop(lambda line: print(line, file=terminal, flush=True), None)
         try:
             parser = make_parser(help_details="-h" in argv or "--help" in argv)
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # said by the command they were given to, not by `sanctuary` as a whole
+                raise ConfigError(args.command or "arguments", "", f"unrecognized arguments: {' '.join(extra)}")
             if args.command is None:  # a bare `sanctuary`: what it can do, not just an error
                 parser.print_help(sys.stderr)
                 return 2
