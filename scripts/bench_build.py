@@ -23,7 +23,7 @@ import bpy
 t_import = time.perf_counter() - t0
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from sanctuary import jobs
-from sanctuary.core import presets
+from sanctuary.config import presets
 jobs.new_file()
 loaded = presets.load_scene(overrides=json.loads(sys.argv[1]))
 t0 = time.perf_counter()
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from sanctuary.core import presets
+    from sanctuary.config import presets
 
     default = presets.load_scene().data["forest"]
     configs = [("default", [])]

@@ -89,7 +89,7 @@ def main() -> int:
     import bpy
 
     from sanctuary import jobs
-    from sanctuary.core import presets
+    from sanctuary.config import presets
     from sanctuary.render.settings import apply_quality
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench_render_"))

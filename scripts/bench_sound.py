@@ -20,7 +20,8 @@ import zlib
 
 import numpy as np
 
-from sanctuary.core import presets, sound
+from sanctuary.config import presets
+from sanctuary.core.audio import soundscape as sound
 
 
 def level(x: np.ndarray) -> tuple[float, float]:

@@ -28,11 +28,16 @@ import time
 import traceback
 from pathlib import Path
 
-from . import __version__
-from .core import presets
-from .core.errors import ConfigError, WriteError
+from . import __version__, jobs
+from .config import presets
+from .config.errors import ConfigError, Source
+from .jobs import WriteError
 
 PROG = "sanctuary"
+# How the command line says where bad input came from: its own flags.
+WORDS = {Source.PRESET: "--preset", Source.OVERRIDE: "--set", Source.SEED: "--seed", Source.QUALITY: "--quality",
+         Source.FRAMES: "--frames", Source.SHOTS: "--shot", Source.CHUNK: "--chunk", Source.OUT: "--out",
+         Source.FORMAT: "--format"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,33 +63,26 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 def _about_renders() -> str:
     """What a bare `render` does and costs, the shots, tiers and presets: from the shipped files."""
-    from .core import timeline
-    from .core.selection import select_frames
-    from .core.shots import plan_shots
-
     try:
-        cfg = presets.load_scene().data
-        tiers = {p.name: presets.load_quality(p.name).data for p in presets.list_presets(presets.QUALITY)}
+        about = jobs.about_renders()
     except ConfigError as e:
-        return f"(the presets could not be read: {e.line()})"
-    trailer = select_frames(cfg)
-    tier = cfg["render"]["quality"]
-    hint = tiers.get(tier, {}).get("frame_seconds", 0.0)
-    cost = f", about {round(hint * len(trailer) / 60)} min of rendering on a 2-core CPU" if hint else ""
-    shots = "\n".join(f"  {p.name:<18} frames {p.frame_start}-{p.frame_end}  ({p.move}, {p.lens:g} mm)"
-                      for p in plan_shots(cfg))
-    first, last = timeline.frame_range(cfg["timeline"])
+        return f"(the presets could not be read: {e.line(WORDS)})"
+    cost = (f", about {round(about['estimate_seconds'] / 60)} min of rendering on a 2-core CPU"
+            if about["estimate_seconds"] else "")
+    first, last = about["film"]
     lines = [
         textwrap.fill(f"With no --frames or --shot, render makes the preset's trailer: render.trailer_frames "
-                      f"({cfg['render']['trailer_frames']} in the default preset) frames from the middle of each "
-                      f"shot, at the preset's tier ({tier}): {len(trailer)} frames for the default preset{cost}. "
-                      f"The whole {(last - first + 1) / cfg['timeline']['fps']:g}-second film is --frames "
-                      f"{first}-{last}. Give each example its own --out: a folder belongs to one render.", 78),
-        "", "shots of the default preset:", shots, "", "quality tiers (sanctuary presets lists your own too):"]
-    for name, q in tiers.items():
-        per = f"about {q['frame_seconds']:g} s a frame here" if q.get("frame_seconds") else "not timed yet"
-        lines.append(f"  {name:<8} {q['resolution'][0]}x{q['resolution'][1]}, {q['samples']} samples, {per}")
-    lines += ["", "scene presets: " + ", ".join(p.name for p in presets.list_presets())]
+                      f"({about['trailer_frames']} in the default preset) frames from the middle of each "
+                      f"shot, at the preset's tier ({about['tier']}): {about['trailer']} frames for the default "
+                      f"preset{cost}. The whole {about['film_seconds']:g}-second film is --frames {first}-{last}. "
+                      "Give each example its own --out: a folder belongs to one render.", 78),
+        "", "shots of the default preset:"]
+    lines += [f"  {name:<18} frames {a}-{b}  ({move}, {lens:g} mm)" for name, a, b, move, lens in about["shots"]]
+    lines += ["", "quality tiers (sanctuary presets lists your own too):"]
+    for name, (size, samples, per) in about["tiers"].items():
+        said = f"about {per:g} s a frame here" if per else "not timed yet"
+        lines.append(f"  {name:<8} {size[0]}x{size[1]}, {samples} samples, {said}")
+    lines += ["", "scene presets: " + ", ".join(about["presets"])]
     return "\n".join(lines)
 
 
@@ -173,10 +171,8 @@ class Stop:
             self.say(f"{PROG}: stopping at the next safe point (after the frame in flight); Ctrl-C again to stop "
                      "at once")
             return
-        from . import files
-
         if self.folder is not None and self.folder.is_dir():
-            files.remove_own_parts(self.folder)
+            jobs.remove_own_parts(self.folder)
         self.say(f"{PROG}: stopped; only whole files are left; run the same command again to resume")
         os._exit(130)
 
@@ -218,8 +214,6 @@ def ctrl_c(stop: Stop):
 
 def cmd_build(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    from . import jobs  # plans without bpy: bad input fails before Blender loads
-
     plan = jobs.plan_build(loaded, args.out)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
@@ -229,8 +223,6 @@ def cmd_build(args, stop) -> dict:
 
 def cmd_render(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    from . import jobs
-
     plan = jobs.plan_render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
@@ -244,8 +236,6 @@ def cmd_render(args, stop) -> dict:
 
 def cmd_export(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    from . import jobs
-
     plan = jobs.plan_export(loaded, args.out, args.format, args.frames)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
@@ -260,7 +250,7 @@ def cmd_presets(args, stop) -> dict:
             presets.load(p.path, kind)
             problem = None
         except ConfigError as e:
-            problem = e.line()
+            problem = e.line(WORDS)
         return {"name": p.name, "description": p.description, "path": str(p.path), "problem": problem}
 
     scenes = [entry(p, presets.SCENE) for p in presets.list_presets()]
@@ -276,7 +266,10 @@ def cmd_presets(args, stop) -> dict:
 
 
 def cmd_validate(args, stop) -> dict:
-    loaded = presets.load_scene(args.preset, None, tuple(args.overrides), source="validate PRESET")
+    try:
+        loaded = presets.load_scene(args.preset, None, tuple(args.overrides))
+    except ConfigError as e:  # the preset is this command's argument, not a --preset flag
+        raise ConfigError("validate PRESET", e.key, e.message) if e.source == Source.PRESET else e from None
     info = {"valid": True, "preset": loaded.name, "preset_file": str(loaded.path),
             "inherits": [str(p) for p in loaded.chain[:-1]], "preset_hash": loaded.digest()}
     if args.quality:
@@ -330,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                 info = COMMANDS[args.command](args, stop)
             code, payload = 0, {"ok": True, "command": args.command, **info}
         except ConfigError as e:
-            print(f"{PROG}: error: {e.line()}", file=sys.stderr)
-            code, payload = 2, {"ok": False, "error": e.line()}
+            print(f"{PROG}: error: {e.line(WORDS)}", file=sys.stderr)
+            code, payload = 2, {"ok": False, "error": e.line(WORDS)}
         except WriteError as e:  # a full disk, a size limit: nothing half-written was left
             print(f"{PROG}: error: {e.line()}", file=sys.stderr)
             code, payload = 1, {"ok": False, "error": e.line()}

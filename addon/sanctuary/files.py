@@ -27,7 +27,21 @@ import sys
 import time
 from pathlib import Path
 
-from .core.errors import WriteError
+from .config.errors import one_line
+
+
+class WriteError(Exception):
+    """A result that could not be written whole (full disk, size limit, no permission): nothing of it is
+    left under its final name. Reported as one line naming the file and the cause; exit code 1."""
+
+    def __init__(self, path, cause: str):
+        self.path = str(path)
+        self.cause = cause
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        return one_line(f"cannot write {self.path}: {self.cause}")
+
 
 HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
 # A claim or lock made on another machine cannot be checked for life; after this long it is taken as dead.

@@ -1,40 +1,42 @@
-"""One build: preset in, one collection of Blender data out, atomically.
+"""One build: the scene's plan in, one collection of Blender data out, atomically.
 
-Stages make data into a fresh, unlinked collection (the compositor's look
-included). Only when every stage has succeeded is it swapped in: the previous
-build is unlinked (kept), the new collection linked, the scene settings and the
-look applied and the result described. If anything in the swap fails, the
-previous build and the scene's settings are put back and the new data removed;
-only when all of it succeeded is the previous build deleted. Either way a build
-that raises leaves the scene exactly as it was.
+A build is a table of stages (`STAGES`), each making its part of the scene
+from the plan into a fresh, unlinked collection (the compositor's look
+included). A retime ("Apply Timeline") runs the same table, less the stages
+the timeline does not drive (the forest), under a temporary token.
+
+Only when every stage has succeeded is the result swapped in: the previous
+build (or, in a retime, its story parts) is unlinked but kept, the new data
+linked, the scene settings and the look applied and the result described. If
+anything in the swap fails, the previous build and the scene's settings are
+put back and the new data removed; only when all of it succeeded is the
+previous data deleted. Either way a build that raises leaves the scene
+exactly as it was.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import bpy
 import numpy as np
 
-from ..core.errors import ConfigError
-from ..core.overrides import assignments
-from ..core.presets import Loaded
-from ..core.shots import camera_corridors, plan_shots
-from ..core.tending import respond, schedule
-from . import compat, datablocks, stage
+from ..config.errors import ConfigError
+from ..config.overrides import assignments
+from ..core.plan import ScenePlan
+from . import compat, datablocks, names, scene_settings
 from .cameras import build_cameras
-from .fingerprint import fingerprint
 from .clearing import build_clearing
-from .forest import build_forest, key_seconds
+from .fingerprint import fingerprint
+from .forest import ForestData, build_forest, key_seconds
 from .ground import build_ground
-from .look import attach_look, build_look
+from .look import Look, attach_look, build_look
 from .sky import build_sky
-from .stage import apply_stage
-from .tending import build_tending, events_json
+from .tending import build_tending
 
 
 @dataclass
@@ -45,111 +47,161 @@ class BuildResult:
     timings: dict = field(default_factory=dict)
 
 
-# The stages of a build, in the order they run (a retime runs a subset): progress counts them.
-STAGES = ("shots", "ground", "forest", "response", "clearing", "schedule", "tending", "sky", "cameras", "look",
-          "commit")
+@dataclass
+class Build:
+    """What a build's stages share: the plan, the owner of the data they make, and what they made."""
+
+    plan: ScenePlan
+    owner: datablocks.Owner
+    floor: Any = None
+    forest: ForestData | None = None
+    world: Any = None
+    cameras: list = field(default_factory=list)
+    look: Look | None = None
 
 
-class Timer:
-    """Runs the stages, times them, and tags what each makes with its name."""
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    make: Callable[[Build], object]
+    story: bool  # made again by a retime: the timeline drives it
 
-    def __init__(self, owner=None, on_stage=None):
-        self.timings: dict[str, float] = {}
-        self.owner, self.on_stage = owner, on_stage
 
-    def __call__(self, name: str, fn, *args):
-        if self.on_stage is not None:
-            self.on_stage(name)
-        if self.owner is not None:
-            self.owner.stage = name
+def _ground(b: Build):
+    (b.floor,) = build_ground(b.plan.cfg, b.owner)
+
+
+def _forest(b: Build):
+    b.forest = build_forest(b.plan.cfg, b.owner, b.plan.forest)
+
+
+def _clearing(b: Build):
+    build_clearing(b.plan.cfg, b.owner, b.floor.data.materials[0], b.plan.response, b.plan.shots)
+
+
+def _tending(b: Build):
+    build_tending(b.plan.cfg, b.owner, b.plan.schedule, b.plan.response, b.forest.fallen_mesh)
+
+
+def _sky(b: Build):
+    _, b.world = build_sky(b.plan.cfg, b.owner, b.plan.response)
+
+
+def _cameras(b: Build):
+    b.cameras = build_cameras(b.plan.shots, b.owner, b.plan.fps)
+
+
+def _look(b: Build):
+    b.look = build_look(b.owner, b.plan.cfg)
+
+
+# The stages of a build, in the order they run. The plan's parts (shots, response, schedule) are
+# stages of their own, so progress and timings show where the time goes.
+STAGES = (
+    Stage("shots", lambda b: b.plan.shots, story=True),
+    Stage("ground", _ground, story=True),  # cheap, and it carries the frost on its material
+    Stage("forest", _forest, story=False),  # a retime keeps it; only its drip clock is re-keyed
+    Stage("response", lambda b: b.plan.response, story=True),
+    Stage("clearing", _clearing, story=True),
+    Stage("schedule", lambda b: b.plan.schedule, story=True),
+    Stage("tending", _tending, story=True),
+    Stage("sky", _sky, story=True),
+    Stage("cameras", _cameras, story=True),
+    Stage("look", _look, story=True),
+)
+STORY = tuple(s.name for s in STAGES if s.story)
+# What progress counts: every stage, then the swap.
+STAGE_NAMES = tuple(s.name for s in STAGES) + ("commit",)
+
+
+def run_stages(build: Build, stages, timings: dict, on_stage=None) -> None:
+    """Run the stages in order, each timed, each tagging what it makes with its name."""
+    for stage in stages:
+        if on_stage is not None:
+            on_stage(stage.name)
+        build.owner.stage = stage.name
         t0 = time.perf_counter()
-        out = fn(*args)
-        self.timings[name] = round(time.perf_counter() - t0, 4)
-        return out
+        stage.make(build)
+        timings[stage.name] = round(time.perf_counter() - t0, 4)
 
 
-def build_name(loaded: Loaded) -> str:
-    return f"Sanctuary {loaded.data['meta']['name']} seed {loaded.data['seed']}"
+def build_name(cfg: dict) -> str:
+    return f"Sanctuary {cfg['meta']['name']} seed {cfg['seed']}"
 
 
-def build_scene(loaded: Loaded, scene=None, on_stage=None) -> BuildResult:
+def build_scene(plan: ScenePlan, scene=None, on_stage=None) -> BuildResult:
     """The whole scene. on_stage(name) is called as each stage begins (for progress)."""
     scene = scene or bpy.context.scene
-    cfg = loaded.data
-    owner = datablocks.Owner(build_name(loaded))
-    timer = Timer(owner, on_stage)
+    cfg = plan.cfg
+    b = Build(plan, datablocks.Owner(build_name(cfg)))
+    timings: dict = {}
     try:
-        plans = timer("shots", plan_shots, cfg)
-        (floor,) = timer("ground", build_ground, cfg, owner)
-        forest = timer("forest", build_forest, cfg, owner, plans)
-        acts, world, cameras = _story(cfg, owner, timer, plans, floor, forest.tree_xy, forest.fallen_mesh)
-        check_animation(owner.token)
-        _remember_forest(owner.collection, cfg, forest.tree_xy, plans)
-        events = events_json(acts)
-        look = timer("look", build_look, owner, cfg)
+        run_stages(b, STAGES, timings, on_stage)
+        check_animation(b.owner.token)
+        _remember_forest(b.owner.collection, cfg, plan)
     except BaseException:
-        datablocks.remove_build(owner.token)
+        datablocks.remove_build(b.owner.token)
         raise
     old = datablocks.current_root(scene)
-    old_token = old.get(datablocks.TOKEN) if old is not None else None
+    old_token = old.get(names.TOKEN) if old is not None else None
 
-    def link():
+    def swap_in():
         if old is not None:
             scene.collection.children.unlink(old)
-        scene.collection.children.link(owner.collection)
+        scene.collection.children.link(b.owner.collection)
 
-    def unlink():
-        if owner.collection.name in scene.collection.children:
-            scene.collection.children.unlink(owner.collection)
+    def swap_back():
+        if b.owner.collection.name in scene.collection.children:
+            scene.collection.children.unlink(b.owner.collection)
         if old is not None and old.name not in scene.collection.children:
             scene.collection.children.link(old)
 
-    def discard():
+    def discard_old():
         if old_token is not None:
             datablocks.remove_build(old_token)
 
-    result = _swap(scene, owner, timer, cfg, plans, cameras, world, events, look, (link, unlink, discard))
-    result.timings = {**timer.timings, **result.timings}
+    result = _swap(scene, b, timings, on_stage, (swap_in, swap_back, discard_old))
+    result.timings = {**timings, **result.timings}
     return result
 
 
-def _swap(scene, owner, timer: Timer, cfg, plans, cameras, world, events: str, look, move) -> BuildResult:
+def _swap(scene, b: Build, timings: dict, on_stage, move) -> BuildResult:
     """Swap the new build in, apply the scene settings and the look, describe the result.
 
     move: (swap_in, swap_back, discard_old). On any error everything is put
     back as it was, the new build's data is removed, and the error re-raised.
     """
     swap_in, swap_back, discard_old = move
-    state = stage.capture(scene)
+    state = scene_settings.capture(scene)
     undo_look = None
     try:
+        if on_stage is not None:
+            on_stage("commit")
+        t0 = time.perf_counter()
         swap_in()
-        timer("commit", _commit, scene, owner, cfg, plans, cameras, world, events)
-        commit_look, undo_look = attach_look(scene, look)
-        result = describe(scene, owner.collection)
+        _commit(scene, b)
+        commit_look, undo_look = attach_look(scene, b.look)
+        timings["commit"] = round(time.perf_counter() - t0, 4)
+        result = describe(scene, b.owner.collection)
     except BaseException:
         if undo_look is not None:
             undo_look()
         swap_back()
         state.restore(scene)
-        datablocks.remove_build(owner.token)
+        datablocks.remove_build(b.owner.token)
         raise
     commit_look()
     discard_old()
-    datablocks.reclaim_names(owner.token)
-    result.collection = owner.collection.name
+    datablocks.reclaim_names(b.owner.token)
+    result.collection = b.owner.collection.name
     return result
 
 
-def _story(cfg: dict, owner, timer: Timer, plans, floor, tree_xy, fallen_mesh) -> tuple:
-    """The stages the timeline drives: heart, pedestal and frost, the tending, the sky, the cameras."""
-    response = timer("response", respond, cfg)
-    timer("clearing", build_clearing, cfg, owner, floor.data.materials[0], response, plans)
-    acts = timer("schedule", schedule, cfg, tree_xy)
-    timer("tending", build_tending, cfg, owner, acts, response, fallen_mesh)
-    _, world = timer("sky", build_sky, cfg, owner, response)
-    cameras = timer("cameras", build_cameras, plans, owner, cfg["timeline"]["fps"])
-    return acts, world, cameras
+def _commit(scene, b: Build) -> None:
+    """The scene's clock, markers, camera and world for the new build; what exporters read."""
+    scene_settings.apply(scene, b.plan.cfg, b.plan.shots, b.cameras, b.world)
+    scene[names.SCENE_EVENTS] = json.dumps(b.plan.schedule.events)
+    scene[names.SCENE_BUILD] = b.owner.token
 
 
 def check_animation(token: str) -> None:
@@ -168,78 +220,67 @@ def check_animation(token: str) -> None:
                                             f"{bpy.app.version_string}: {', '.join(stale)}")
 
 
-# What the forest was grown from: a retime may change anything else.
+# What the forest stage reads: a retime may change anything else (tests/blender/test_build.py checks
+# that the forest reads no other key). The drip clock follows the timeline and is re-keyed; the camera
+# paths it was cleared for are compared (a warning: Build to clear the forest for new ones).
 FOREST_KEYS = ("seed", "forest", "leaves", "ground", "clearing")
-# Stages a retime makes again. The ground is cheap and carries the frost on its
-# material; the forest stays, only its drip clock is re-keyed.
-RETIMED = ("ground", "clearing", "tending", "sky", "cameras", "look")
-GROWN_FROM, TREE_XY, CORRIDORS = "sanctuary_grown_from", "sanctuary_tree_xy", "sanctuary_corridors"
 
 
-def _base_name(id_data) -> str:
-    """"mercury_leaves.001" (a second build in the file) -> "mercury_leaves"."""
-    return re.sub(r"\.\d{3}$", "", id_data.name)
+def _corridor_hash(plan: ScenePlan) -> str:
+    return hashlib.sha256(np.round(plan.corridors, 4).tobytes()).hexdigest()[:16]
 
 
-def _corridor_hash(plans) -> str:
-    return hashlib.sha256(np.round(camera_corridors(plans), 4).tobytes()).hexdigest()[:16]
+def _remember_forest(root, cfg: dict, plan: ScenePlan) -> None:
+    root[names.GROWN_FROM] = json.dumps({k: cfg[k] for k in FOREST_KEYS}, sort_keys=True)
+    root[names.TREE_XY] = [float(v) for v in np.asarray(plan.tree_xy, dtype=np.float64).ravel()]
+    root[names.CORRIDORS] = _corridor_hash(plan)
 
 
-def _remember_forest(root, cfg: dict, tree_xy, plans) -> None:
-    root[GROWN_FROM] = json.dumps({k: cfg[k] for k in FOREST_KEYS}, sort_keys=True)
-    root[TREE_XY] = [float(v) for v in np.asarray(tree_xy, dtype=np.float64).ravel()]
-    root[CORRIDORS] = _corridor_hash(plans)
-
-
-def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult, list[str]]:
+def retime_scene(cfg: dict, scene=None, on_stage=None) -> tuple[BuildResult, list[str]]:
     """Apply the timeline (beats, acts, shots, heart, sky, look) to the built scene, keeping its forest.
 
-    Everything the timeline keys is made again under a temporary token and
-    swapped in only when all of it succeeded (the old parts unlinked, kept
-    until the end, put back on any error); the forest's drip clock is re-keyed
-    to the new film length. The result equals a full build of the same preset,
-    except that a forest grown around the old camera paths is not re-cleared
-    for new ones (returned as a warning). Raises ConfigError if a key the forest
-    was grown from changed: that needs a Build.
+    The story stages run again under a temporary token and are swapped in only
+    when all of them succeeded (the old parts unlinked, kept until the end, put
+    back on any error); the forest's drip clock is re-keyed to the new film
+    length. The result equals a full build of the same preset, except that a
+    forest grown around the old camera paths is not re-cleared for new ones
+    (returned as a warning). Raises ConfigError if a key the forest was grown
+    from changed: that needs a Build.
     """
     scene = scene or bpy.context.scene
-    cfg = loaded.data
     root = datablocks.current_root(scene)
-    if root is None or GROWN_FROM not in root:
+    if root is None or names.GROWN_FROM not in root:
         raise ConfigError("Apply Timeline", "", "no build of this version in the scene yet: Build first")
-    grown = json.loads(root[GROWN_FROM])
+    grown = json.loads(root[names.GROWN_FROM])
     changed = assignments(grown, {k: cfg[k] for k in FOREST_KEYS})
     if changed:
         key = changed[0].split("=", 1)[0]
         raise ConfigError("Apply Timeline", key, "changed since the forest was built: Build to apply it")
-    old_token = root[datablocks.TOKEN]
+    old_token = root[names.TOKEN]
     kept = datablocks.owned_by(old_token, {"forest"})
-    fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and _base_name(i) == "fallen_shape_0")
-    tree_xy = np.array(root[TREE_XY], dtype=np.float64).reshape(-1, 2)
-    leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and _base_name(i) == "mercury_leaves"), None)
+    fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and names.base(i.name) == names.FALLEN_SHAPE_0)
+    leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and names.base(i.name) == names.LEAVES), None)
+    plan = ScenePlan(cfg, tree_xy=np.array(root[names.TREE_XY], dtype=np.float64))
 
     # New data waits under its own token until all of it exists.
-    owner = datablocks.Owner("", collection=root, token=uuid.uuid4().hex)
-    timer = Timer(owner, on_stage)
+    b = Build(plan, datablocks.Owner("", collection=root, token=uuid.uuid4().hex),
+              forest=ForestData(plan.tree_xy, fallen_mesh))
+    timings: dict = {}
     try:
-        plans = timer("shots", plan_shots, cfg)
-        (floor,) = timer("ground", build_ground, cfg, owner)
-        acts, world, cameras = _story(cfg, owner, timer, plans, floor, tree_xy, fallen_mesh)
-        check_animation(owner.token)
-        events = events_json(acts)
-        look = timer("look", build_look, owner, cfg)
+        run_stages(b, [s for s in STAGES if s.story], timings, on_stage)
+        check_animation(b.owner.token)
     except BaseException:
-        datablocks.remove_build(owner.token)
+        datablocks.remove_build(b.owner.token)
         raise
-    old_parts = _Detached(datablocks.owned_by(old_token, RETIMED), root)
+    old_parts = _Detached(datablocks.owned_by(old_token, STORY), root)
     clock = _Keys(leaves) if leaves is not None else None
 
     def swap_in():
         old_parts.detach()
         if leaves is not None:  # none when the forest has no leaves
-            owner.stage = "forest"
-            key_seconds(owner, leaves, cfg["timeline"])
-            leaves.animation_data.action[datablocks.TOKEN] = old_token
+            b.owner.stage = "forest"
+            key_seconds(b.owner, leaves, cfg["timeline"])
+            leaves.animation_data.action[names.TOKEN] = old_token
 
     def swap_back():
         if clock is not None:
@@ -247,15 +288,15 @@ def retime_scene(loaded: Loaded, scene=None, on_stage=None) -> tuple[BuildResult
         old_parts.attach()
 
     def discard_old():
-        datablocks.remove_build(old_token, RETIMED)
-        for id_data in datablocks.owned_by(owner.token):
-            id_data[datablocks.TOKEN] = old_token
-        owner.token = old_token
+        datablocks.remove_build(old_token, STORY)
+        for id_data in datablocks.owned_by(b.owner.token):
+            id_data[names.TOKEN] = old_token
+        b.owner.token = old_token
 
-    result = _swap(scene, owner, timer, cfg, plans, cameras, world, events, look, (swap_in, swap_back, discard_old))
-    result.timings = {**timer.timings, **result.timings}
+    result = _swap(scene, b, timings, on_stage, (swap_in, swap_back, discard_old))
+    result.timings = {**timings, **result.timings}
     warnings = []
-    if _corridor_hash(plans) != root[CORRIDORS]:
+    if _corridor_hash(plan) != root[names.CORRIDORS]:
         warnings.append("the camera paths moved: the forest was cleared for the old ones; Build to clear it "
                         "for the new ones")
     return result, warnings
@@ -311,19 +352,14 @@ class _Keys:
             fc.update()
 
 
-def _commit(scene, owner, cfg, plans, cameras, world, events: str) -> None:
-    """The scene's clock, markers, camera and world for the new build; what exporters read."""
-    apply_stage(scene, cfg, plans, cameras, world)
-    scene["sanctuary_events"] = events
-    scene["sanctuary_build"] = owner.token
-
-
 def describe(scene, collection) -> BuildResult:
     """Fingerprint and counts of the build in this scene (also after loading a .blend)."""
-    timer = Timer()
-    fp = timer("fingerprint", fingerprint, scene, collection)
-    counts = timer("count", count, scene, collection)
-    return BuildResult(collection.name, fp, counts, timer.timings)
+    t0 = time.perf_counter()
+    fp = fingerprint(scene, collection)
+    t1 = time.perf_counter()
+    counts = count(scene, collection)
+    t2 = time.perf_counter()
+    return BuildResult(collection.name, fp, counts, {"fingerprint": round(t1 - t0, 4), "count": round(t2 - t1, 4)})
 
 
 def count(scene, collection) -> dict:
@@ -333,7 +369,7 @@ def count(scene, collection) -> dict:
     by_type: dict[str, int] = {}
     for obj in objects:
         by_type[obj.type.lower()] = by_type.get(obj.type.lower(), 0) + 1
-    owned = datablocks.owned_by(collection.get(datablocks.TOKEN, ""))
+    owned = datablocks.owned_by(collection.get(names.TOKEN, ""))
     return {
         "objects": len(objects),
         "instances": instances,

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import frost as core_frost
-from ..core.ground import height
-from ..core.pedestal import PedestalMesh, pedestal_mesh, pedestal_roots
-from ..core.shots import landmarks
-from . import frost
+from ..core.clearing import frost as core_frost
+from ..core.clearing.pedestal import PedestalMesh, pedestal_mesh, pedestal_roots
+from ..core.story.shots import landmarks
+from ..core.world.ground import height
+from . import frost, names
 from .datablocks import Owner
 from .heart import build_heart
 from .materials import principled
@@ -47,12 +47,12 @@ def build_pedestal(cfg: dict, owner: Owner) -> tuple[object, PedestalMesh]:
     shape = pedestal_mesh(cfg)
     mesh = mesh_from_polygons(owner, "pedestal", shape.vertices, shape.corners, shape.sizes)
     mesh.materials.append(stone(owner, cfg["pedestal"]))
-    obj = owner.object("pedestal", mesh)
+    obj = owner.object(names.PEDESTAL, mesh)
     obj.location = (0.0, 0.0, cfg["clearing"]["rise"])
     verts, corners, sizes = pedestal_roots(cfg)
     roots = mesh_from_polygons(owner, "pedestal_roots", verts, corners, sizes)
     roots.materials.append(mossy_root(owner))
-    owner.object("pedestal_roots", roots).location = obj.location
+    owner.object(names.PEDESTAL_ROOTS, roots).location = obj.location
     return obj, shape
 
 

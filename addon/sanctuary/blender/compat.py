@@ -1,7 +1,7 @@
 """Every difference between Blender 4.2 LTS, 4.5 LTS, 5.0, 5.1 and 5.2 that Sanctuary touches.
 
 Callers never test `bpy.app.version` themselves; they ask here. Each function
-says which versions differ and how; tests/test_compat.py checks each on the
+says which versions differ and how; tests/blender/test_compat.py checks each on the
 Blender it runs on (CI runs all five).
 """
 from __future__ import annotations
@@ -155,11 +155,11 @@ def write_curve(id_data, data_path: str, frames, values, index: int = 0, linear:
 def compositor_scene_group(new_group, look):
     """What the scene's compositor will be, made before it is used (so making it cannot fail half way
     through a build's swap): on 5.0+, where the compositor is a node group of its own, a group of Render
-    Layers -> the look group -> Group Output, made with new_group(name) (which tags it); on 4.x None
+    Layers -> the look group -> Group Output, made with new_group() (which names and tags it); on 4.x None
     (the scene's own tree is used, see use_compositor)."""
     if "compositing_node_group" not in bpy.types.Scene.bl_rna.properties:
         return None
-    tree = new_group("sanctuary_compositing")
+    tree = new_group()
     tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
     _render_through(tree, look, tree.nodes.new("NodeGroupOutput"))
     return tree
@@ -359,3 +359,16 @@ def blend_relative_path() -> set:
     """Options of a path property that may hold Blender's "//" (beside the .blend): 4.5 added
     'PATH_SUPPORTS_BLEND_RELATIVE' and warns when "//" is set without it; 4.2 refuses the option."""
     return {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (4, 5, 0) else set()
+
+
+def replace_sound_strip(scene, name: str, path, frame_start: int) -> None:
+    """One sound strip of this name in the scene's sequencer, playing path from frame_start (the old one
+    and its sound, if no one else uses it, removed)."""
+    strips = sequencer_strips(scene)
+    old = strips.get(name)
+    if old is not None:
+        old_sound = old.sound
+        strips.remove(old)
+        if old_sound is not None and old_sound.users == 0:
+            bpy.data.sounds.remove(old_sound)
+    strips.new_sound(name=name, filepath=str(path), channel=1, frame_start=frame_start)

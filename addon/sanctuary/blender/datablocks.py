@@ -10,10 +10,7 @@ import uuid
 
 import bpy
 
-TOKEN = "sanctuary_build"  # on every ID a build creates
-INSTANCER = "sanctuary_instancer"  # on point clouds that geometry nodes turn into thousands of instances
-ROOT = "sanctuary_root"  # on the build's own collection
-STAGE = "sanctuary_stage"  # which stage of the build made an ID ("forest", "tending", ...)
+from .names import ROOT, STAGE, TOKEN
 
 # Where a build may create data; each is swept on rebuild and on failure.
 OWNED = ("objects", "meshes", "materials", "node_groups", "actions", "images", "worlds", "cameras",

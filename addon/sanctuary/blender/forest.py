@@ -2,7 +2,7 @@
 
 Leaves are points carrying attributes (rotation, scale, variant, drip period
 and phase, tip, fall height); a geometry-nodes group instances the leaf
-shapes on them and runs the drip cycle of core.leaves from a keyed "Seconds"
+shapes on them and runs the drip cycle of core.world.leaves from a keyed "Seconds"
 input, so the dripping loops forever, every leaf on its own phase, and
 retiming the film is one F-curve. Nothing is realized.
 """
@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core import leaves as core_leaves
-from ..core import timeline as tl
-from ..core import trees as core_trees
-from ..core.ground import height
-from ..core.shots import camera_corridors
-from . import compat, materials
-from .datablocks import INSTANCER, Owner
+from ..core.story import timeline as tl
+from ..core.world import leaves as core_leaves
+from ..core.world import trees as core_trees
+from ..core.world.ground import height
+from . import compat, materials, names
+from .datablocks import Owner
 from .meshes import mesh_from_polygons, point_cloud
+from .names import INSTANCER
 from .nodes import geometry_group
 
 SAG, SPRING = core_leaves.SAG, core_leaves.SPRING  # the same drip as core_leaves.drop_state
@@ -33,9 +33,9 @@ class ForestData:
     fallen_mesh: object  # a fallen-leaf shape, reused by the tending for gathered leaves
 
 
-def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
+def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestData:
+    """Bark meshes, instanced leaves and fallen leaves for the forest the plan grew."""
     seed, forest = cfg["seed"], cfg["forest"]
-    grown = core_trees.grow_forest(cfg, camera_corridors(plans))
     trees_coll = owner.child_collection("trees")
     shapes = owner.child_collection("forest_shapes", hidden=True)
 
@@ -46,7 +46,7 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
         verts, corners, sizes = core_trees.bark_mesh(tree, seed, i)
         mesh = mesh_from_polygons(owner, f"tree_{i:03d}", verts - tree.base.astype(np.float32), corners, sizes)
         mesh.materials.append(bark)
-        obj = owner.object(f"tree_{i:03d}_{sp['name']}", mesh, trees_coll)
+        obj = owner.object(names.tree(i, sp["name"]), mesh, trees_coll)
         obj.location = tuple(tree.base)
 
     fallen_meshes = []
@@ -56,37 +56,37 @@ def build_forest(cfg: dict, owner: Owner, plans: list) -> ForestData:
     for v in range(core_leaves.VARIANTS):
         shape = core_leaves.leaf_shape(v, seed)
         for coll, mat, tag in ((leaf_coll, mercury, "leaf"), (fallen_coll, gem, "fallen")):
-            mesh = mesh_from_polygons(owner, f"{tag}_shape_{v}", shape.vertices, shape.corners, shape.sizes)
+            mesh = mesh_from_polygons(owner, names.shape(tag, v), shape.vertices, shape.corners, shape.sizes)
             mesh.materials.append(mat)
-            owner.object(f"{tag}_shape_{v}", mesh, coll)
+            owner.object(names.shape(tag, v), mesh, coll)
             if tag == "fallen":
                 fallen_meshes.append(mesh)
     drop = core_leaves.drop_shape()
-    drop_mesh = mesh_from_polygons(owner, "mercury_drop", drop.vertices, drop.corners, drop.sizes)
+    drop_mesh = mesh_from_polygons(owner, names.DROP, drop.vertices, drop.corners, drop.sizes)
     drop_mesh.materials.append(mercury)
-    drop_obj = owner.object("mercury_drop", drop_mesh, shapes)
+    drop_obj = owner.object(names.DROP, drop_mesh, shapes)
 
     leaves = grown.leaves
     if leaves is not None:
-        cloud = point_cloud(owner, "mercury_leaves", leaves.position, {
-            "leaf_rotation": leaves.rotation, "leaf_scale": leaves.scale, "variant": leaves.variant,
-            "drip_period": grown.cycles.period, "drip_phase": grown.cycles.phase, "tip": leaves.tip,
-            "fall_height": grown.fall_height})
-        leaf_obj = owner.object("mercury_leaves", cloud)
+        cloud = point_cloud(owner, names.LEAVES, leaves.position, {
+            names.LEAF_ROTATION: leaves.rotation, names.LEAF_SCALE: leaves.scale, names.VARIANT: leaves.variant,
+            names.DRIP_PERIOD: grown.cycles.period, names.DRIP_PHASE: grown.cycles.phase, names.TIP: leaves.tip,
+            names.FALL_HEIGHT: grown.fall_height})
+        leaf_obj = owner.object(names.LEAVES, cloud)
         leaf_obj[INSTANCER] = True
         group = leaves_group(owner, leaf_coll, drop_obj)
-        mod = leaf_obj.modifiers.new("mercury_leaves", "NODES")
+        mod = leaf_obj.modifiers.new(names.LEAVES, "NODES")
         mod.node_group = group
         key_seconds(owner, leaf_obj, cfg["timeline"])
 
     fallen = core_leaves.scatter_fallen(cfg, lambda x, y: height(x, y, cfg))
     if len(fallen.position):
-        cloud = point_cloud(owner, "fallen_leaves", fallen.position, {
-            "leaf_rotation": fallen.rotation, "leaf_scale": fallen.scale, "variant": fallen.variant.astype(np.int32),
-            "sapphire": fallen.sapphire})
-        fallen_obj = owner.object("fallen_leaves", cloud)
+        cloud = point_cloud(owner, names.FALLEN, fallen.position, {
+            names.LEAF_ROTATION: fallen.rotation, names.LEAF_SCALE: fallen.scale,
+            names.VARIANT: fallen.variant.astype(np.int32), names.SAPPHIRE: fallen.sapphire})
+        fallen_obj = owner.object(names.FALLEN, cloud)
         fallen_obj[INSTANCER] = True
-        mod = fallen_obj.modifiers.new("fallen_leaves", "NODES")
+        mod = fallen_obj.modifiers.new(names.FALLEN, "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 
     return ForestData(grown.xy, fallen_meshes[0])
@@ -103,12 +103,12 @@ def _instance(g, points, shapes_coll, variant, rotation, scale):
 
 def leaves_group(owner: Owner, shapes_coll, drop_obj):
     """Leaves on points, each sagging under its swelling drop; drops that fall and vanish."""
-    g, gin, gout = geometry_group(owner, "sanctuary_mercury_leaves", [("Seconds", "NodeSocketFloat")])
-    points, seconds = gin.outputs["Geometry"], gin.outputs["Seconds"]
-    period = g.named("drip_period")
+    g, gin, gout = geometry_group(owner, names.LEAVES_GROUP, [(names.SECONDS, "NodeSocketFloat")])
+    points, seconds = gin.outputs["Geometry"], gin.outputs[names.SECONDS]
+    period = g.named(names.DRIP_PERIOD)
     released_at = core_leaves.REST + core_leaves.SWELL
     # s = frac(t / period + phase): where this leaf is in its cycle.
-    s = g.math("FRACT", g.math("ADD", g.math("DIVIDE", seconds, period), g.named("drip_phase")))
+    s = g.math("FRACT", g.math("ADD", g.math("DIVIDE", seconds, period), g.named(names.DRIP_PHASE)))
     swelling = g.math("MULTIPLY", g.math("GREATER_THAN", s, core_leaves.REST - 1e-6),
                       g.math("LESS_THAN", s, released_at))
     swell = g.math("DIVIDE", g.math("SUBTRACT", s, core_leaves.REST), core_leaves.SWELL, clamp=False)
@@ -120,20 +120,20 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
     sag = g.math("MULTIPLY", g.math("ADD", g.math("MULTIPLY", swell, swelling),
                                     g.math("MULTIPLY", spring, g.math("SUBTRACT", 1.0, swelling))), SAG)
 
-    scale = g.named("leaf_scale")
-    leaves = _instance(g, points, shapes_coll, g.named("variant", "INT"),
-                       g.named("leaf_rotation", "FLOAT_VECTOR"), scale)
+    scale = g.named(names.LEAF_SCALE)
+    leaves = _instance(g, points, shapes_coll, g.named(names.VARIANT, "INT"),
+                       g.named(names.LEAF_ROTATION, "FLOAT_VECTOR"), scale)
     bend = g.node("GeometryNodeRotateInstances", {"Instances": leaves, "Local Space": True,
                                                  "Rotation": g.combine(g.math("MULTIPLY", sag, -1.0), 0.0, 0.0)})
 
     # Drops: swell at the tip (hanging lower as the leaf sags), then fall under gravity until they land.
     fall = g.math("MULTIPLY", g.math("MULTIPLY", tau, tau), 0.5 * core_leaves.GRAVITY)
     falling = g.math("MULTIPLY", g.math("SUBTRACT", 1.0, swelling),
-                     g.math("LESS_THAN", fall, g.named("fall_height")))
+                     g.math("LESS_THAN", fall, g.named(names.FALL_HEIGHT)))
     visible = g.math("MAXIMUM", g.math("MULTIPLY", swelling, g.math("GREATER_THAN", swell, 0.02)), falling)
     drop_z = g.math("ADD", g.math("MULTIPLY", fall, g.math("SUBTRACT", 1.0, swelling)),
                     g.math("MULTIPLY", g.math("MULTIPLY", scale, g.math("SINE", sag)), 0.9))
-    pos = g.vmath("SUBTRACT", g.named("tip", "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
+    pos = g.vmath("SUBTRACT", g.named(names.TIP, "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
     moved = g.node("GeometryNodeSetPosition", {"Geometry": points, "Position": pos})
     kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": moved.outputs["Geometry"],
                                                  "Selection": g.math("LESS_THAN", visible, 0.5)}, domain="POINT")
@@ -154,9 +154,9 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
 
 
 def fallen_group(owner: Owner, shapes_coll):
-    g, gin, gout = geometry_group(owner, "sanctuary_fallen_leaves", [])
-    inst = _instance(g, gin.outputs["Geometry"], shapes_coll, g.named("variant", "INT"),
-                     g.named("leaf_rotation", "FLOAT_VECTOR"), g.named("leaf_scale"))
+    g, gin, gout = geometry_group(owner, names.FALLEN_GROUP, [])
+    inst = _instance(g, gin.outputs["Geometry"], shapes_coll, g.named(names.VARIANT, "INT"),
+                     g.named(names.LEAF_ROTATION, "FLOAT_VECTOR"), g.named(names.LEAF_SCALE))
     g.link(inst, gout.inputs["Geometry"])
     return g.tree
 
@@ -165,7 +165,7 @@ def key_seconds(owner: Owner, obj, timeline: dict) -> None:
     """The drip clock: seconds, keyed linearly across the film and extrapolated beyond it
     (keyed again, replacing the old keys, when the film is retimed)."""
     first, last = tl.frame_range(timeline)
-    path = compat.modifier_input_path(obj.modifiers["mercury_leaves"], "Seconds")
+    path = compat.modifier_input_path(obj.modifiers[names.LEAVES], names.SECONDS)
     clock = compat.write_curve(obj, path, [first, last + 1], [0.0, (last + 1 - first) / timeline["fps"]])
     clock.extrapolation = "LINEAR"
     owner.tag(obj.animation_data.action)

@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import frost as core_frost
-from ..core import timeline as tl
-from . import compat
-from .datablocks import INSTANCER, Owner
+from ..core.clearing import frost as core_frost
+from ..core.story import timeline as tl
+from . import compat, names
+from .datablocks import Owner
 from .materials import principled
 from .meshes import mesh_from_polygons, point_cloud
+from .names import INSTANCER
 from .nodes import Graph, geometry_group
 
 
 def front_group(owner: Owner, cfg: dict, frames: np.ndarray, coverage: np.ndarray):
     """Shader group: outputs the frost front's radius (m), from the keyed coverage."""
-    tree = owner.new("node_groups", "sanctuary_frost_front", "ShaderNodeTree")
+    tree = owner.new("node_groups", names.FROST_FRONT, "ShaderNodeTree")
     tree.interface.new_socket("Front", in_out="OUTPUT", socket_type="NodeSocketFloat")
-    tree.interface.new_socket("Coverage", in_out="OUTPUT", socket_type="NodeSocketFloat")
+    tree.interface.new_socket(names.COVERAGE, in_out="OUTPUT", socket_type="NodeSocketFloat")
     g = Graph(tree)
     value = g.node("ShaderNodeValue", label="frost coverage (0..1)")
     value.name = "coverage"
     out = g.node("NodeGroupOutput")
     g.link(g.math("MULTIPLY", value.outputs[0], cfg["frost"]["reach"]), out.inputs["Front"])
-    g.link(value.outputs[0], out.inputs["Coverage"])
+    g.link(value.outputs[0], out.inputs[names.COVERAGE])
     compat.write_curve(tree, 'nodes["coverage"].outputs[0].default_value', frames, coverage)
     owner.tag(tree.animation_data.action)
     return tree
@@ -76,7 +77,7 @@ def crystal_material(owner: Owner, color) -> object:
     bsdf.inputs["Transmission Weight"].default_value = 0.7
     bsdf.inputs["IOR"].default_value = 1.31
     bsdf.inputs["Emission Color"].default_value = (*color, 1.0)
-    glint = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name="glint")
+    glint = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name=names.GLINT)
     g.link(g.math("MULTIPLY", glint.outputs["Fac"], 14.0), bsdf.inputs["Emission Strength"])
     return mat
 
@@ -89,18 +90,18 @@ def build_crystals(owner: Owner, cfg: dict, sites: core_frost.FrostSites, frames
         mesh = mesh_from_polygons(owner, name, v, c, s, smooth=False)
         mesh.materials.append(material)
         owner.object(name, mesh, shapes)
-    cloud = point_cloud(owner, "frost_crystals", sites.position, {
-        "frost_distance": sites.distance, "crystal_rotation": sites.rotation, "crystal_scale": sites.scale,
-        "kind": sites.kind, "glint_phase": sites.phase})
-    obj = owner.object("frost_crystals", cloud)
+    cloud = point_cloud(owner, names.CRYSTALS, sites.position, {
+        names.FROST_DISTANCE: sites.distance, names.CRYSTAL_ROTATION: sites.rotation,
+        names.CRYSTAL_SCALE: sites.scale, names.KIND: sites.kind, names.GLINT_PHASE: sites.phase})
+    obj = owner.object(names.CRYSTALS, cloud)
     obj[INSTANCER] = True
     group = crystals_group(owner, shapes, cfg["frost"]["reach"])
-    mod = obj.modifiers.new("frost_crystals", "NODES")
+    mod = obj.modifiers.new(names.CRYSTALS, "NODES")
     mod.node_group = group
     fps = cfg["timeline"]["fps"]
-    compat.write_curve(obj, compat.modifier_input_path(mod, "Coverage"), frames, coverage)
+    compat.write_curve(obj, compat.modifier_input_path(mod, names.COVERAGE), frames, coverage)
     first, last = tl.frame_range(cfg["timeline"])
-    sec = compat.write_curve(obj, compat.modifier_input_path(mod, "Seconds"), [first, last + 1],
+    sec = compat.write_curve(obj, compat.modifier_input_path(mod, names.SECONDS), [first, last + 1],
                              [0.0, (last + 1 - first) / fps])
     sec.extrapolation = "LINEAR"
     owner.tag(obj.animation_data.action)
@@ -108,30 +109,30 @@ def build_crystals(owner: Owner, cfg: dict, sites: core_frost.FrostSites, frames
 
 
 def crystals_group(owner: Owner, shapes, reach: float):
-    g, gin, gout = geometry_group(owner, "sanctuary_frost_crystals",
-                                  [("Coverage", "NodeSocketFloat"), ("Seconds", "NodeSocketFloat")])
+    g, gin, gout = geometry_group(owner, names.CRYSTALS_GROUP,
+                                  [(names.COVERAGE, "NodeSocketFloat"), (names.SECONDS, "NodeSocketFloat")])
 
-    coverage = gin.outputs["Coverage"]
+    coverage = gin.outputs[names.COVERAGE]
     front = g.math("MULTIPLY", coverage, reach)
-    behind = g.math("SUBTRACT", front, g.named("frost_distance"))  # > 0: the front has passed this site
+    behind = g.math("SUBTRACT", front, g.named(names.FROST_DISTANCE))  # > 0: the front has passed this site
     points = g.node("GeometryNodeDeleteGeometry", {"Geometry": gin.outputs["Geometry"],
                                                    "Selection": g.math("LESS_THAN", behind, 0.0)}, domain="POINT")
     # At the front a crystal glints, twinkling on its own phase.
     near_front = g.map_range(behind, 0.0, 0.2, 1.0, 0.0)
-    twinkle = g.math("MAXIMUM", g.math("SINE", g.math("MULTIPLY", g.math("ADD", gin.outputs["Seconds"],
-                                                                       g.math("MULTIPLY", g.named("glint_phase"), 7.0)),
+    twinkle = g.math("MAXIMUM", g.math("SINE", g.math("MULTIPLY", g.math("ADD", gin.outputs[names.SECONDS],
+                                                                       g.math("MULTIPLY", g.named(names.GLINT_PHASE), 7.0)),
                                                          17.0)), 0.0)
-    glint = g.node("GeometryNodeStoreNamedAttribute", {"Geometry": points.outputs["Geometry"], "Name": "glint",
+    glint = g.node("GeometryNodeStoreNamedAttribute", {"Geometry": points.outputs["Geometry"], "Name": names.GLINT,
                                                        "Value": g.math("MULTIPLY", near_front, twinkle)},
                    data_type="FLOAT", domain="POINT")
     grow = g.map_range(behind, 0.0, core_frost.FRONT_WIDTH, 0.15, 1.0)
-    size = g.math("MULTIPLY", g.math("MULTIPLY", g.named("crystal_scale"), grow),
+    size = g.math("MULTIPLY", g.math("MULTIPLY", g.named(names.CRYSTAL_SCALE), grow),
                   g.math("ADD", 0.5, g.math("MULTIPLY", coverage, 1.0)))
     info = g.node("GeometryNodeCollectionInfo", {"Collection": shapes, "Separate Children": True,
                                                  "Reset Children": True})
     inst = g.node("GeometryNodeInstanceOnPoints", {
         "Points": glint.outputs["Geometry"], "Instance": info.outputs["Instances"], "Pick Instance": True,
-        "Instance Index": g.named("kind", "INT"), "Rotation": g.named("crystal_rotation", "FLOAT_VECTOR"),
+        "Instance Index": g.named(names.KIND, "INT"), "Rotation": g.named(names.CRYSTAL_ROTATION, "FLOAT_VECTOR"),
         "Scale": size})
     g.link(inst.outputs["Instances"], gout.inputs["Geometry"])
     return g.tree

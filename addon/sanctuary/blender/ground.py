@@ -1,7 +1,8 @@
 """The forest floor in Blender: the core height field and a dark, damp material."""
 from __future__ import annotations
 
-from ..core.ground import ground_mesh
+from ..core.world.ground import ground_mesh
+from . import names
 from .datablocks import Owner
 from .materials import principled
 from .meshes import mesh_from_arrays
@@ -11,7 +12,7 @@ def build_ground(cfg: dict, owner: Owner) -> list:
     grid = ground_mesh(cfg)
     mesh = mesh_from_arrays(owner, "forest_floor", grid.vertices, grid.faces)
     mesh.materials.append(floor_material(cfg, owner))
-    return [owner.object("forest_floor", mesh)]
+    return [owner.object(names.FLOOR, mesh)]
 
 
 def floor_material(cfg: dict, owner: Owner):

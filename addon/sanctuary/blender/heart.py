@@ -1,6 +1,6 @@
 """The heart in Blender: its mesh and material, the light inside it, and its keyed channels.
 
-Channel curves (core.heart) are written straight onto what they drive, every
+Channel curves (core.clearing.heart) are written straight onto what they drive, every
 frame, linear: the Principled "Emission Strength" (glow), a "warmth" value in
 the heart's material, the inner light's power and colour, the heart's scale,
 and the frost front's coverage. Each is an ordinary F-curve in the Graph Editor.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import heart as core_heart
-from . import compat
+from ..core.clearing import heart as core_heart
+from . import compat, names
 from .datablocks import Owner
 from .materials import principled
 from .meshes import mesh_from_polygons
@@ -28,13 +28,13 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     mesh = mesh_from_polygons(owner, "heart", shape.vertices, shape.corners, shape.sizes)
     mat = heart_material(owner, h, frost_group)
     mesh.materials.append(mat)
-    heart = owner.object("heart", mesh)
+    heart = owner.object(names.HEART, mesh)
     heart.location = tuple(position)
     heart.visible_shadow = False  # its own light shines out through it
 
     light_data = owner.new("lights", "heart_light", "POINT")
     light_data.shadow_soft_size = h["size"] * 0.3
-    light = owner.object("heart_light", light_data)
+    light = owner.object(names.HEART_LIGHT, light_data)
     light.location = tuple(position)
     # The light lights the clearing, not the heart it sits in (that would wash it to white).
     if hasattr(light, "light_linking"):
@@ -59,7 +59,7 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
         compat.write_curve(light_data, "color", frames, color[:, i], index=i)
     for id_data in (heart, mat.node_tree, light_data):
         owner.tag(id_data.animation_data.action)
-    heart["sanctuary_channels"] = "scale glow warmth flicker frost: see core/heart.py"
+    heart[names.CHANNELS] = "scale glow warmth flicker frost: see core/clearing/heart.py"
     return heart, light
 
 
@@ -89,7 +89,7 @@ def heart_material(owner: Owner, h: dict, frost_group):
     g.link(coords, rime_noise.inputs["Vector"])
     front = g.node("ShaderNodeGroup")
     front.node_tree = frost_group
-    rime = g.math("MULTIPLY", g.math("MULTIPLY", front.outputs["Coverage"], g.math("SUBTRACT", 1.0, w)), 2.2)
+    rime = g.math("MULTIPLY", g.math("MULTIPLY", front.outputs[names.COVERAGE], g.math("SUBTRACT", 1.0, w)), 2.2)
     rime = g.math("MULTIPLY", rime, g.map_range(rime_noise.outputs["Fac"], 0.35, 0.65, 0.2, 1.0), clamp=True)
     glow_color = g.mix_color(rime, g.vmath("SCALE", body, scale=threads), (0.15, 0.18, 0.22, 1.0))
     # AgX bleaches bright light toward white; saturating the glow keeps the moon-blue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import compat
+from . import compat, names
 from .datablocks import Owner
 
 VIGNETTE_BLUR = "sanctuary_vignette_blur"
@@ -34,7 +34,7 @@ class Look:
 def build_look(owner: Owner, cfg: dict) -> Look:
     """The finish as owned node groups, not yet used by the scene."""
     look = cfg["render"]
-    tree = owner.new("node_groups", "sanctuary_look", "CompositorNodeTree")
+    tree = owner.new("node_groups", names.LOOK_GROUP, "CompositorNodeTree")
     tree.interface.new_socket("Image", in_out="INPUT", socket_type="NodeSocketColor")
     tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
     source = tree.nodes.new("NodeGroupInput")
@@ -58,8 +58,8 @@ def build_look(owner: Owner, cfg: dict) -> Look:
     tree.links.new(result, out.inputs[0])
     for i, n in enumerate((source, mask, glare, blur, node, out)):
         n.location = (-600 + 250 * i, 0)
-    scene_group = compat.compositor_scene_group(lambda name: owner.new("node_groups", name, "CompositorNodeTree"),
-                                                tree)
+    scene_group = compat.compositor_scene_group(
+        lambda: owner.new("node_groups", names.COMPOSITING_GROUP, "CompositorNodeTree"), tree)
     return Look(dict(look), tree, scene_group)
 
 

@@ -5,6 +5,7 @@ thin film, varied per leaf instance by Object Info > Random.
 """
 from __future__ import annotations
 
+from . import names
 from .compat import set_material_nodes
 from .datablocks import Owner
 from .nodes import Graph
@@ -60,7 +61,7 @@ def bark(owner: Owner):
 def fallen_leaf(owner: Owner):
     """Emerald or sapphire (per instance attribute), glassy and faintly iridescent."""
     mat, g, bsdf = principled(owner, "fallen_leaf")
-    attr = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name="sapphire")
+    attr = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name=names.SAPPHIRE)
     g.link(g.mix_color(attr.outputs["Fac"], EMERALD, SAPPHIRE), bsdf.inputs["Base Color"])
     bsdf.inputs["Metallic"].default_value = 0.55
     bsdf.inputs["Roughness"].default_value = 0.16

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import sky as core_sky
-from ..core import tending
-from ..core import timeline as tl
-from . import compat
+from ..core.story import tending
+from ..core.story import timeline as tl
+from ..core.world import sky as core_sky
+from . import compat, names
 from .compat import set_world_nodes
 from .datablocks import Owner
 from .nodes import Graph
@@ -32,7 +32,7 @@ def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
     light.angle = np.radians(6.0)  # a broad disc: bigger glints on the curved mercury
     for i in range(3):
         compat.write_curve(light, "color", frames, colors[:, i], index=i, linear=False)
-    sun = owner.object("kaleidoscopic_sun", light)
+    sun = owner.object(names.SUN, light)
     sun.rotation_euler = core_sky.sun_rotation(sky)
     sun.location = (0.0, 0.0, 30.0)
     pitch = [core_sky.sun_rotation(sky, el)[1] for el in tending.sun_elevation(cfg, seconds)]

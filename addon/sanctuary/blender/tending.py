@@ -1,18 +1,16 @@
 """The tending in Blender: gathered leaves gliding into their pattern, streams and the moat,
-rings of shimmer from the hum. Everything is keyframed from core.tending's schedule."""
+rings of shimmer from the hum. Everything is keyframed from the schedule of core.story.tending."""
 from __future__ import annotations
-
-import json
 
 import numpy as np
 
-from ..core import tending as core_tending
-from ..core.ground import height
-from ..core import timeline as tl
-from ..core.patterns import LEAF_SIZE, glide
-from ..core.streams import moat_fill
-from ..core.shots import landmarks
-from . import compat
+from ..core.story import tending as core_tending
+from ..core.story import timeline as tl
+from ..core.story.patterns import LEAF_SIZE, glide
+from ..core.story.shots import landmarks
+from ..core.story.water import moat_fill
+from ..core.world.ground import height
+from . import compat, names
 from .datablocks import Owner
 from .materials import EMERALD, SAPPHIRE, principled
 from .meshes import mesh_from_arrays
@@ -27,7 +25,7 @@ def build_tending(cfg: dict, owner: Owner, schedule: core_tending.Schedule, resp
     made = {"gathered": [], "streams": [], "moat": None, "rings": []}
     if schedule.gatherings:
         made["gathered"] = gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps)
-    if schedule.streams:
+    if schedule.water:
         made["streams"], made["moat"] = water(cfg, owner, schedule, fps)
     if schedule.hums:
         made["rings"] = hum_rings(cfg, owner, schedule, fps)
@@ -60,7 +58,7 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
     objects = []
     for gi, gathering in enumerate(schedule.gatherings):
         for i in range(len(gathering.target)):
-            obj = owner.object(f"gathered_leaf_{gi}_{i:03d}", mesh, coll)
+            obj = owner.object(names.gathered_leaf(gi, i), mesh, coll)
             obj.color = SAPPHIRE if gathering.sapphire[i] else EMERALD
             obj.scale = (LEAF_SIZE,) * 3
             tx, ty = gathering.target[i]
@@ -137,10 +135,10 @@ def water(cfg, owner, schedule, fps):
     coll = owner.child_collection("water")
     mat = water_material(owner, fps, tl.frame_range(cfg["timeline"])[1])
     streams = []
-    for si, s in enumerate(schedule.streams):
+    for si, s in enumerate(schedule.water):
         for j, path in enumerate(s.paths):
             z = height(path[:, 0], path[:, 1], cfg) + 0.035
-            obj = _curve_object(owner, f"stream_{si}_{j}", np.column_stack([path, z]), 0.045, mat, coll)
+            obj = _curve_object(owner, names.stream(si, j), np.column_stack([path, z]), 0.045, mat, coll)
             # Grows from the root to the moat, eased.
             t = np.linspace(s.start[j], s.arrive[j], 8)
             u = np.linspace(0.0, 1.0, 8)
@@ -148,12 +146,12 @@ def water(cfg, owner, schedule, fps):
             _appear(obj.data, s.start[j], 0.045, fps)
             owner.tag(obj.data.animation_data.action)
             streams.append(obj)
-    radius = schedule.streams[0].moat_radius
+    radius = schedule.water[0].moat_radius
     a = np.linspace(0.0, 2 * np.pi, RING_SEGMENTS, endpoint=False)
     ring = np.column_stack([radius * np.cos(a), radius * np.sin(a)])
     z = height(ring[:, 0], ring[:, 1], cfg) + 0.05
-    moat = _curve_object(owner, "moat", np.column_stack([ring, z]), 0.11, mat, coll, cyclic=True)
-    fill_t, fill = moat_fill(schedule.streams)
+    moat = _curve_object(owner, names.MOAT, np.column_stack([ring, z]), 0.11, mat, coll, cyclic=True)
+    fill_t, fill = moat_fill(schedule.water)
     compat.write_curve(moat.data, "bevel_factor_end", tl.frame_at(fill_t, fps), fill, linear=False)
     _appear(moat.data, fill_t[0] + 0.01, 0.11, fps)
     owner.tag(moat.data.animation_data.action)
@@ -202,7 +200,7 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             mine = pulses[k::3]
             if not len(mine):
                 continue
-            obj = owner.object(f"hum_ring_{hi}_{k}", mesh, coll)
+            obj = owner.object(names.hum_ring(hi, k), mesh, coll)
             obj.location = (0.0, 0.0, z)
             obj.visible_shadow = False
             t, scale, alpha = [], [], []
@@ -220,6 +218,3 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             rings.append(obj)
     return rings
 
-
-def events_json(schedule: core_tending.Schedule) -> str:
-    return json.dumps(schedule.events)

@@ -15,9 +15,10 @@ import bpy
 
 from .. import files
 from ..blender import compat
-from ..blender.datablocks import INSTANCER
-from ..core.errors import ConfigError, WriteError
-from ..core.paths import export_format, writable_file
+from ..blender.names import INSTANCER
+from ..config.errors import ConfigError, Source
+from ..files import WriteError
+from ..jobs.paths import export_format, writable_file
 from .instances import add_gpu_instances
 from .standins import make_standins, remove_standins
 
@@ -105,10 +106,10 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
     scene = scene or bpy.context.scene
     out = Path(out)
     fmt = export_format(out, fmt)
-    writable_file(out, f".{fmt}", "--out")
+    writable_file(out, f".{fmt}", Source.OUT)
     frames = frames or (scene.frame_start, scene.frame_end)
     if not frames[0] <= frames[1]:
-        raise ConfigError("--frames", "", f"first frame {frames[0]} is after last frame {frames[1]}")
+        raise ConfigError(Source.FRAMES, "", f"first frame {frames[0]} is after last frame {frames[1]}")
     saved = (scene.frame_start, scene.frame_end, scene.frame_current)
     scene.frame_start, scene.frame_end = frames
     if fmt == "blend":

@@ -4,16 +4,16 @@ made for an export and removed after it.
 The forest's drops are geometry-nodes instances that no exporter carries well
 (realized per frame they run to gigabytes); these few objects carry their motion
 into every format as plain transform animation: swelling at the tip, falling,
-vanishing on landing (scale 0). Their keys come from core.leaves.drop_state, the
+vanishing on landing (scale 0). Their keys come from core.world.leaves.drop_state, the
 same drip the geometry nodes evaluate.
 """
 from __future__ import annotations
 
-import numpy as np
 import bpy
+import numpy as np
 
-from ..blender import compat
-from ..core.leaves import drop_state
+from ..blender import compat, names
+from ..core.world.leaves import drop_state
 
 COUNT = 96
 
@@ -30,16 +30,18 @@ def point_attributes(obj, names: dict[str, int]) -> dict[str, np.ndarray]:
 
 def drip_clock(obj, frames: np.ndarray) -> np.ndarray:
     """The seconds the leaves' modifier is keyed with (linearly extrapolated), at each frame."""
-    curve = next(fc for fc in compat.fcurves(obj) if fc.data_path.startswith("modifiers["))
+    path = compat.modifier_input_path(obj.modifiers[names.LEAVES], names.SECONDS)
+    curve = next(fc for fc in compat.fcurves(obj) if fc.data_path == path)
     return np.array([curve.evaluate(float(f)) for f in frames])
 
 
 def make_standins(scene, frames: tuple[int, int], count: int = COUNT) -> list:
     """Keyed drop objects for frames (inclusive); [] when the scene has no dripping leaves."""
-    leaves, drop = scene.objects.get("mercury_leaves"), bpy.data.objects.get("mercury_drop")
+    leaves, drop = scene.objects.get(names.LEAVES), bpy.data.objects.get(names.DROP)
     if leaves is None or drop is None or not leaves.modifiers:
         return []
-    a = point_attributes(leaves, {"drip_period": 1, "drip_phase": 1, "tip": 3, "fall_height": 1, "leaf_scale": 1})
+    a = point_attributes(leaves, {names.DRIP_PERIOD: 1, names.DRIP_PHASE: 1, names.TIP: 3, names.FALL_HEIGHT: 1,
+                                  names.LEAF_SCALE: 1})
     m = np.array(leaves.matrix_world)
     tip = a["tip"] @ m[:3, :3].T + m[:3, 3]
     pick = np.argsort(np.hypot(tip[:, 0], tip[:, 1]))[:count]
@@ -47,12 +49,12 @@ def make_standins(scene, frames: tuple[int, int], count: int = COUNT) -> list:
     pos = np.empty((len(frame_list), len(pick), 3))
     size = np.empty_like(pos)
     for i, t in enumerate(drip_clock(leaves, frame_list)):
-        d = drop_state(t, a["drip_period"][pick], a["drip_phase"][pick], tip[pick], a["fall_height"][pick],
-                       a["leaf_scale"][pick])
+        d = drop_state(t, a[names.DRIP_PERIOD][pick], a[names.DRIP_PHASE][pick], tip[pick],
+                       a[names.FALL_HEIGHT][pick], a[names.LEAF_SCALE][pick])
         pos[i], size[i] = d.position, d.scale * d.visible[:, None]
     made = []
     for j in range(len(pick)):
-        obj = bpy.data.objects.new(f"drop_standin_{j:03d}", drop.data)
+        obj = bpy.data.objects.new(names.drop_standin(j), drop.data)
         scene.collection.objects.link(obj)
         for axis in range(3):
             compat.write_curve(obj, "location", frame_list, pos[:, j, axis], index=axis)

@@ -12,8 +12,8 @@ from pathlib import Path
 import bpy
 
 from .. import files
-from ..core.progress import Progress
 from ..files import frame_extension, frame_path
+from ..jobs.progress import Progress
 from .settings import apply_quality
 
 

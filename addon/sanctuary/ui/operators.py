@@ -8,18 +8,13 @@ from pathlib import Path
 
 import bpy
 
-from .. import files, jobs
-from ..blender import compat, datablocks
-from ..blender.build import STAGES
-from ..core import presets, sound
-from ..core import timeline as tl
-from ..core.config import SEED_MAX
-from ..core.errors import ConfigError, WriteError
-from ..core.paths import writable_dir
-from ..export.formats import export as export_scene
-from ..render.process import RenderProcess
+from .. import jobs
+from ..config import presets
+from ..config.errors import ConfigError
+from ..config.keys import SEED_MAX
+from ..jobs.child import RenderProcess
+from ..jobs.paths import writable_dir
 from . import properties as props
-
 
 
 def settings_of(context):
@@ -27,7 +22,7 @@ def settings_of(context):
 
 
 def is_built(context) -> bool:
-    return datablocks.current_root(context.scene) is not None
+    return jobs.is_built(context.scene)
 
 
 class SceneOperator:
@@ -40,8 +35,8 @@ class SceneOperator:
     def execute(self, context):
         try:
             return self.run(context)
-        except (ConfigError, WriteError) as e:
-            self.report({"ERROR"}, e.line())
+        except (ConfigError, jobs.WriteError) as e:
+            self.report({"ERROR"}, e.line(props.WORDS) if isinstance(e, ConfigError) else e.line())
         except Exception as e:  # a failure inside Blender: one line in the UI, never a traceback dialog
             self.report({"ERROR"}, f"{self.bl_label} failed: {type(e).__name__}: {e}")
         return {"CANCELLED"}
@@ -62,12 +57,12 @@ class StageProgress:
         self.wm = context.window_manager
 
     def __enter__(self):
-        self.wm.progress_begin(0, len(STAGES))
+        self.wm.progress_begin(0, 1)
         return self
 
-    def __call__(self, stage: str) -> None:
-        if stage in STAGES:
-            self.wm.progress_update(STAGES.index(stage))
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total:
+            self.wm.progress_update(done / total)
 
     def __exit__(self, *exc):
         self.wm.progress_end()
@@ -152,7 +147,7 @@ class SANCTUARY_OT_remove_preset(SceneOperator, bpy.types.Operator):
     def run(self, context):
         settings = settings_of(context)
         path = _user_preset(settings.preset)
-        path.unlink()
+        presets.remove_user_preset(path)
         settings.preset = "default"  # its values stay, now as changes to the default
         self.report({"INFO"}, f"Removed {path}")
         return {"FINISHED"}
@@ -274,8 +269,8 @@ class SANCTUARY_OT_set_quality(SceneOperator, bpy.types.Operator):
     def run(self, context):
         try:  # a tier that does not load is refused
             presets.load_quality(self.name, extra=props.user_preset_dirs())
-        except ConfigError as e:
-            raise ConfigError("Quality", e.key, e.message) if e.source == "--quality" else e from None
+        except ConfigError:
+            raise
         settings_of(context).render.quality = self.name
         return {"FINISHED"}
 
@@ -293,9 +288,6 @@ class SANCTUARY_OT_copy_command(SceneOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-SOUND_STRIP = "Sanctuary soundtrack"
-
-
 class SANCTUARY_OT_preview_sound(BuiltOperator, bpy.types.Operator):
     """Make the film's soundtrack from the panel's values and lay it in the sequencer, to hear while scrubbing"""
 
@@ -304,31 +296,18 @@ class SANCTUARY_OT_preview_sound(BuiltOperator, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def run(self, context):
-        if not compat.has_audio():
-            raise ConfigError(props.PANEL, "sound", "this Blender was built without audio (Audaspace): "
-                                                    "render to get film.wav")
-        cfg = panel_loaded(context).load().data
-        scene = context.scene
+        loaded = panel_loaded(context).load()
         saved = bool(bpy.data.filepath)
         folder = Path(bpy.path.abspath("//")) if saved else Path(tempfile.gettempdir())
-        path = folder / ("sanctuary_soundtrack.wav" if saved else f"sanctuary_soundtrack_{os.getpid()}.wav")
+        name = "sanctuary_soundtrack.wav" if saved else f"sanctuary_soundtrack_{os.getpid()}.wav"
         wm = context.window_manager
         wm.progress_begin(0, 1)
         try:
-            scape = sound.synthesize(cfg)
-            files.write_bytes(path, sound.wav_bytes(scape.mix, 16))
+            made = jobs.preview_soundtrack(loaded, context.scene, folder, name)
         finally:
             wm.progress_end()
-        strips = compat.sequencer_strips(scene)
-        old = strips.get(SOUND_STRIP)
-        if old is not None:
-            old_sound = old.sound
-            strips.remove(old)
-            if old_sound is not None and old_sound.users == 0:
-                bpy.data.sounds.remove(old_sound)
-        strips.new_sound(name=SOUND_STRIP, filepath=str(path), channel=1, frame_start=scene.frame_start)
-        where = path.name if saved else f"{path} (save the .blend to keep it beside it)"
-        self.report({"INFO"}, f"Soundtrack in the sequencer: {where}, {sound.loudness(scape.mix):.1f} LUFS")
+        where = name if saved else f"{made['path']} (save the .blend to keep it beside it)"
+        self.report({"INFO"}, f"Soundtrack in the sequencer: {where}, {made['loudness_lufs']:.1f} LUFS")
         return {"FINISHED"}
 
 
@@ -363,7 +342,7 @@ def render_args(context, what: str) -> tuple[list[str], tuple]:
     elif settings.render_shot_only and settings.shots:
         args += ["--shot", settings.shots[min(settings.shots_index, len(settings.shots) - 1)].name]
     else:
-        first, last = tl.frame_range(loaded.data["timeline"])
+        first, last = jobs.film_frames(loaded)
         args += ["--frames", f"{first}-{last}"]
     return args, panel.extra
 
@@ -419,7 +398,7 @@ class SANCTUARY_OT_render(SceneOperator, bpy.types.Operator):
         try:
             self.start(context)
         except ConfigError as e:
-            self.report({"ERROR"}, e.line())
+            self.report({"ERROR"}, e.line(props.WORDS))
             return {"CANCELLED"}
         except Exception as e:  # the child could not start: one line, never a traceback
             self.report({"ERROR"}, f"Render failed to start: {type(e).__name__}: {e}")
@@ -501,7 +480,7 @@ class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
         wm = context.window_manager
         wm.progress_begin(0, 1)
         try:
-            wrote = export_scene(out, fmt, scene=context.scene)
+            wrote = jobs.export_built(context.scene, out, fmt)
         finally:
             wm.progress_end()
         self.report({"INFO"}, f"Wrote {', '.join(wrote)}")

@@ -5,8 +5,8 @@ shows every key a section has and nothing that does not exist.
 """
 import bpy
 
-from ..core import config
-from ..core.schema import Table, TableList
+from ..config import keys as config
+from ..config.schema import Table, TableList
 from . import operators as ops
 from . import properties as props
 

@@ -1,6 +1,6 @@
 """Settings saved with the .blend: the scene preset's whole schema as property groups.
 
-The groups are made from `core.config.SCENE` itself, so every preset key is a
+The groups are made from `config.keys.SCENE` itself, so every preset key is a
 property of the same name and path (`scene.sanctuary.forest.tree_count` is
 `forest.tree_count`), with the schema's range as hard limits, its soft range
 for sliders, its doc as the tooltip. `read` turns the settings back into a
@@ -22,13 +22,17 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..blender import compat
-from ..blender.stage import view_shot
-from ..core import config, overrides, presets
-from ..core.errors import ConfigError
-from ..core.schema import MISSING, Bool, Float, Int, Spec, Str, Table, TableList, Variant, Vec
+from .. import jobs
+from ..config import keys as config
+from ..config import overrides, presets
+from ..config.errors import ConfigError, Source
+from ..config.schema import MISSING, Bool, Float, Int, Spec, Str, Table, TableList, Variant, Vec
 
 PANEL = "Sanctuary panel"  # the source named in errors about values set in the panel
+# How the panel says where bad input came from (the command line says --set, --quality, ...).
+WORDS = {Source.OVERRIDE: PANEL, Source.PRESET: "Preset", Source.SEED: "Seed", Source.QUALITY: "Quality",
+         Source.FRAMES: "Frames", Source.SHOTS: "Shot", Source.CHUNK: "Chunk", Source.OUT: "Output",
+         Source.FORMAT: "Export format", Source.ARGUMENTS: PANEL}
 LISTS = {"species": "species", "acts": "act", "shots": "shot"}  # the lists, and their items' group names
 
 
@@ -259,12 +263,7 @@ class PanelPreset:
         return " ".join(shlex.quote(a) for a in args)
 
     def load(self) -> presets.Loaded:
-        try:
-            return presets.load_scene(self.preset, self.seed, tuple(self.sets), self.extra)
-        except ConfigError as e:
-            if e.source == "--set":  # a value set in the panel
-                raise ConfigError(PANEL, e.key, e.message) from None
-            raise
+        return presets.load_scene(self.preset, self.seed, tuple(self.sets), self.extra)
 
 
 def panel_preset(settings) -> PanelPreset:
@@ -292,7 +291,7 @@ def load_into(settings, name: str) -> presets.Loaded:
 def _show_shot(settings, context) -> None:
     """Selecting a shot makes its camera active and the preview range its frames."""
     if 0 <= settings.shots_index < len(settings.shots):
-        view_shot(settings.id_data, settings.shots[settings.shots_index].name)
+        jobs.view_shot(settings.id_data, settings.shots[settings.shots_index].name)
 
 
 EXPORT_FORMATS = [
@@ -312,10 +311,10 @@ UI_STATE = {
                                             items=EXPORT_FORMATS, default="glb"),
     "export_path": bpy.props.StringProperty(name="File", description="Where to write the export",
                                             subtype="FILE_PATH", default="//sanctuary.glb",
-                                            options=compat.blend_relative_path()),
+                                            options=jobs.path_options()),
     "render_output": bpy.props.StringProperty(name="Output", subtype="DIR_PATH", default="//sanctuary_render/",
                                               description="Folder for frames, film.mp4, contact sheet, manifest",
-                                              options=compat.blend_relative_path()),
+                                              options=jobs.path_options()),
     "render_shot_only": bpy.props.BoolProperty(name="Selected Shot Only", default=False,
                                                description="Render Animation renders only the selected shot"),
 }

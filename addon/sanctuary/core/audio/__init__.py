@@ -1,0 +1,1 @@
+"""The soundscape: synthesis from the scene, mastering to a loudness, the WAV and the captions."""

@@ -1,0 +1,109 @@
+"""The forest in Blender: instanced leaves counted from the evaluated depsgraph, nothing realized."""
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from sanctuary import jobs  # noqa: E402
+from sanctuary.blender import compat  # noqa: E402
+from sanctuary.config import presets  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def forest():
+    jobs.new_file()
+    loaded = presets.load_scene()
+    info = jobs.build(loaded)
+    return loaded, info
+
+
+def instances_by_source(frame=None):
+    scene = bpy.context.scene
+    if frame is not None:
+        scene.frame_set(frame)
+    dg = bpy.context.evaluated_depsgraph_get()
+    counts = {}
+    for inst in dg.object_instances:
+        if inst.is_instance:
+            name = inst.object.data.name
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def test_default_forest_has_150k_instanced_leaves_none_realized(forest):
+    loaded, info = forest
+    counts = instances_by_source()
+    leaves = sum(n for name, n in counts.items() if name.startswith("leaf_shape_"))
+    assert leaves == loaded.data["forest"]["leaves_per_tree"] * loaded.data["forest"]["tree_count"] >= 150_000
+    assert sum(n for name, n in counts.items() if name.startswith("fallen_shape_")) == \
+        loaded.data["leaves"]["fallen_count"]
+    assert counts.get("mercury_drop", 0) > 1000
+    assert info["counts"]["instances"] == sum(counts.values())
+    # Nothing realized: the biggest mesh is a tree, not a sheet of leaves.
+    assert max(len(m.polygons) for m in bpy.data.meshes) < 60_000
+    trees = [o for o in bpy.data.objects if o.name.startswith("tree_")]
+    assert len(trees) == loaded.data["forest"]["tree_count"]
+    assert len({len(o.data.vertices) for o in trees}) > len(trees) // 2  # no two alike
+
+
+def test_materials(forest):
+    mercury = bpy.data.materials["mercury"].node_tree.nodes["Principled BSDF"]
+    assert mercury.inputs["Metallic"].default_value == 1.0
+    assert mercury.inputs["Roughness"].default_value <= 0.08
+    assert mercury.inputs["Thin Film Thickness"].is_linked
+    for name in ("bark", "fallen_leaf", "forest_floor"):
+        assert bpy.data.materials.get(name) is not None
+    assert all(o.data.materials[0].name == "bark" for o in bpy.data.objects if o.name.startswith("tree_"))
+
+
+def test_drops_fall_between_frames_and_the_clock_is_keyed(forest):
+    leaves = bpy.data.objects["mercury_leaves"]
+    assert any(fc.data_path.startswith('modifiers["mercury_leaves"]') for fc in compat.fcurves(leaves))
+
+    def drops(frame):
+        bpy.context.scene.frame_set(frame)
+        dg = bpy.context.evaluated_depsgraph_get()
+        return np.array(sorted(tuple(np.round(inst.matrix_world.translation, 4)) for inst in dg.object_instances
+                               if inst.is_instance and inst.object.data.name == "mercury_drop"))
+
+    a, b = drops(10), drops(11)
+    assert len(a) and len(b) and (len(a) != len(b) or not np.array_equal(a, b))
+
+
+def test_sun_hue_cycles(forest):
+    scene = bpy.context.scene
+    sun = bpy.data.lights["kaleidoscopic_sun"]
+    colors = []
+    for frame in (1, 120, 240, 360):
+        scene.frame_set(frame)
+        colors.append(tuple(sun.color))
+    assert len(set(colors)) == 4
+
+
+def test_the_drops_blender_draws_are_the_drip_core_computes(fresh_bpy):
+    """The drip is written twice, in numpy (core.world.leaves.drop_state: sound, export stand-ins) and as
+    the leaves' node graph: frame by frame, every visible drop Blender draws is where core puts it, as big."""
+    from sanctuary.blender import names
+    from sanctuary.core.world.leaves import drop_state
+    from sanctuary.export.standins import drip_clock, point_attributes
+
+    jobs.build(presets.load_scene("sketch", overrides=("forest.leaves_per_tree=40", "leaves.drip_period=2.0")))
+    scene = bpy.context.scene
+    leaves = bpy.data.objects[names.LEAVES]
+    a = point_attributes(leaves, {names.DRIP_PERIOD: 1, names.DRIP_PHASE: 1, names.TIP: 3, names.FALL_HEIGHT: 1,
+                                  names.LEAF_SCALE: 1})
+    seen = 0
+    for frame in (1, 2, 13, 14, 50, 333, 1000):
+        scene.frame_set(frame)
+        dg = bpy.context.evaluated_depsgraph_get()
+        drawn = np.array(sorted(
+            (*inst.matrix_world.translation, inst.matrix_world.to_scale()[0]) for inst in dg.object_instances
+            if inst.is_instance and names.base(inst.object.data.name) == names.DROP))
+        (t,) = drip_clock(leaves, np.array([frame]))
+        d = drop_state(t, a[names.DRIP_PERIOD], a[names.DRIP_PHASE], a[names.TIP], a[names.FALL_HEIGHT],
+                       a[names.LEAF_SCALE])
+        want = np.array(sorted((*p, s[0]) for p, s, v in zip(d.position, d.scale, d.visible) if v))
+        assert drawn.shape == want.shape, frame
+        assert np.allclose(drawn, want, atol=2e-4), frame
+        seen += len(want)
+    assert seen > 100  # drops were there to compare

@@ -1,0 +1,129 @@
+"""The tending timeline: the response model's invariants, patterns, streams, retiming."""
+import numpy as np
+import pytest
+
+from sanctuary.config import presets
+from sanctuary.core.story import patterns, tending
+from sanctuary.core.story import timeline as tl
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return presets.load_scene().data
+
+
+@pytest.fixture(scope="module")
+def response(cfg):
+    return tending.respond(cfg)
+
+
+def beat_mask(cfg, r, name):
+    span = {s.name: s for s in tl.beat_spans(cfg["timeline"])}[name]
+    return (r.seconds >= span.start) & (r.seconds < span.end)
+
+
+def test_warmth_falls_while_reaching_and_is_lowest_in_panic(cfg, response):
+    w = response.channels["warmth"]
+    for act in cfg["timeline"]["acts"]:
+        if act["kind"] == "reach":
+            a, b = tl.act_span(act, cfg["timeline"])
+            inside = (response.seconds >= a) & (response.seconds < b)
+            assert w[inside][-1] < w[inside][0] - 0.05
+            assert (np.diff(w[inside]) <= 1e-9).all()
+    assert beat_mask(cfg, response, "panic")[np.argmin(w)]
+
+
+def test_warmth_rises_through_tending_and_response(cfg, response):
+    w = response.channels["warmth"]
+    for beat in ("tending", "response"):
+        seg = w[beat_mask(cfg, response, beat)]
+        assert seg[-1] > seg[0] + 0.1, beat
+    assert (np.diff(w[beat_mask(cfg, response, "response")]) >= -1e-9).all()
+
+
+def test_frost_where_cold_flicker_only_below_threshold(response):
+    ch = response.channels
+    assert ch["frost"][ch["warmth"] >= tending.FROST_AT].max() == 0.0
+    assert ch["frost"][ch["warmth"] < 0.25].min() > 0.5
+    assert (ch["warmth"][ch["flicker"] > 0] < tending.FLICKER_BELOW).all()
+    assert ch["flicker"].max() > 0.2  # it does flicker in the panic
+
+
+def test_final_glow_is_the_brightest(response):
+    glow = response.channels["glow"]
+    assert glow[-1] == pytest.approx(glow.max())
+    assert glow[-1] > 1.5 * glow[0]
+
+
+def test_no_acts_means_the_preset_constants():
+    cfg = presets.load_scene(overrides=["timeline.acts=[]", "heart.glow=3.0"]).data
+    r = tending.respond(cfg)
+    assert (r.channels["glow"] == 3.0).all() and (r.channels["frost"] == cfg["frost"]["coverage"]).all()
+
+
+@pytest.mark.parametrize("pattern", ["rings", "rosette"])
+def test_patterns_have_their_symmetry(pattern):
+    n = 7
+    pts = patterns.fitting_pattern(pattern, 89, n, 0.75, 2.1)
+    assert len(pts) % n == 0
+    c, s = np.cos(2 * np.pi / n), np.sin(2 * np.pi / n)
+    turned = pts @ np.array([[c, s], [-s, c]])
+    d = np.linalg.norm(turned[:, None] - pts[None], axis=-1).min(axis=1)
+    assert d.max() < 1e-9
+
+
+def test_phyllotaxis_turns_by_the_golden_angle():
+    pts = patterns.pattern_points("phyllotaxis", 50, 7, 0.75, 2.1)
+    a = np.unwrap(np.arctan2(pts[:, 1], pts[:, 0]))
+    step = np.mod(np.diff(a), 2 * np.pi)
+    assert np.allclose(step, np.mod(patterns.GOLDEN_ANGLE, 2 * np.pi))
+
+
+@pytest.mark.parametrize("pattern", ["phyllotaxis", "rings", "rosette"])
+@pytest.mark.parametrize("count, symmetry", [(89, 7), (144, 9), (2000, 12)])
+def test_no_two_leaves_overlap(pattern, count, symmetry):
+    pts = patterns.fitting_pattern(pattern, count, symmetry, 0.75, 2.1)
+    assert patterns.min_distance(pts) >= patterns.SPACING
+    assert len(pts) >= symmetry
+
+
+def test_glides_arc_and_never_pass_through_the_pedestal(cfg):
+    index, act = next((i, a) for i, a in enumerate(cfg["timeline"]["acts"]) if a["kind"] == "gather_leaves")
+    start, end = tl.act_span(act, cfg["timeline"])
+    g = patterns.gather(act, index, start, end - start, cfg)
+    assert (np.diff(g.lift) > 0).all() and (g.land <= end + 1e-9).all()
+    top = cfg["clearing"]["rise"] + cfg["pedestal"]["height"]
+    for i in range(len(g.target)):
+        times, pos = patterns.glide(g, i, cfg["clearing"]["rise"], samples=40)
+        r = np.hypot(pos[:, 0], pos[:, 1])
+        assert ((r > cfg["pedestal"]["width"] / 2 + 0.1) | (pos[:, 2] > top)).all()
+        assert pos[1:-1, 2].max() > pos[0, 2] + 0.5  # it lifts and arcs
+        assert np.allclose(pos[-1, :2], g.target[i])
+
+
+def test_streams_run_from_roots_into_the_moat(cfg):
+    from sanctuary.core.story.shots import camera_corridors, plan_shots
+    from sanctuary.core.world.placement import place_trees
+
+    xy = place_trees(cfg, camera_corridors(plan_shots(cfg))).xy
+    sched = tending.schedule(cfg, xy)
+    (s,) = sched.water
+    act = next(a for a in cfg["timeline"]["acts"] if a["kind"] == "coax_water")
+    assert len(s.paths) == act["streams"]
+    for path in s.paths:
+        assert np.hypot(*path[-1]) == pytest.approx(act["moat_radius"])
+        assert np.min(np.linalg.norm(xy - path[0], axis=1)) < 0.8  # from a tree's roots
+    placed = [e for e in sched.events if e["event"] == "stream_reaches_moat"]
+    assert [e["time"] for e in placed] == sorted(s.arrive.tolist())
+    assert len([e for e in sched.events if e["event"] == "leaf_placed"]) == len(sched.gatherings[0].target)
+
+
+def test_retiming_shifts_every_event_exactly(cfg):
+    xy = np.array([[8.0, 0.0], [0.0, -8.5], [-9.0, 1.0], [3.0, 9.0], [-6.0, -6.0]])
+    base = tending.schedule(cfg, xy).events
+    later = tending.schedule(presets.load_scene(overrides=["timeline.beats.forest=14"]).data, xy).events
+    shift = 14 - cfg["timeline"]["beats"]["forest"]
+    assert len(base) == len(later)
+    for a, b in zip(base, later):
+        assert (a["kind"], a["event"], a.get("index")) == (b["kind"], b["event"], b.get("index"))
+        assert b["time"] == pytest.approx(a["time"] + shift, abs=1e-9)
