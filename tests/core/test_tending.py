@@ -127,3 +127,16 @@ def test_retiming_shifts_every_event_exactly(cfg):
     for a, b in zip(base, later):
         assert (a["kind"], a["event"], a.get("index")) == (b["kind"], b["event"], b.get("index"))
         assert b["time"] == pytest.approx(a["time"] + shift, abs=1e-9)
+
+
+def test_the_grade_is_keyed_on_the_beats(cfg):
+    """Each beat's grade holds through its middle; retiming a beat moves the grade with it."""
+    from sanctuary.core.story import grade
+
+    (times, sat), tint = grade.grade(cfg["timeline"])
+    later = {**cfg["timeline"], "beats": {**cfg["timeline"]["beats"], "forest": 13.0}}
+    (moved, _), _ = grade.grade(later)
+    assert np.allclose(moved[2:], times[2:] + 4.0) and np.allclose(moved[:2], times[:2] * 13.0 / 9.0)
+    s, t = grade.grade_at(cfg["timeline"], np.array([4.5, 25.5, 57.0]))  # forest, panic, sanctuary middles
+    assert s[0] >= 1.3 and s[2] > 1.0 and s[1] < 0.6
+    assert t[1, 2] > t[1, 0] and t[2, 0] > t[2, 2]  # the panic cold, the sanctuary warm

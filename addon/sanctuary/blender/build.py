@@ -84,7 +84,7 @@ def _tending(b: Build):
 
 
 def _sky(b: Build):
-    _, b.world = build_sky(b.plan.cfg, b.owner, b.plan.response)
+    _, b.world = build_sky(b.plan.cfg, b.owner, b.plan)
 
 
 def _cameras(b: Build):
@@ -92,7 +92,8 @@ def _cameras(b: Build):
 
 
 def _look(b: Build):
-    b.look = build_look(b.owner, b.plan.cfg)
+    seconds, sky = b.plan.sky
+    b.look = build_look(b.owner, b.plan.cfg, b.plan.shots, b.cameras, sky, seconds)
 
 
 # The stages of a build, in the order they run. The plan's parts (shots, response, schedule) are

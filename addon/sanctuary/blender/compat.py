@@ -176,6 +176,16 @@ def _render_through(tree, look, out) -> list:
     return [layers, group, out]
 
 
+def _link_passes(tree) -> None:
+    """The mist and environment passes into the look group (the passes must be on: their sockets come and
+    go with them)."""
+    layers = next(n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers")
+    group = next(n for n in tree.nodes if n.bl_idname == "CompositorNodeGroup")
+    layers.update()
+    for name, socket in (("Mist", layers.outputs.get("Mist")), ("Environment", environment_output(layers))):
+        tree.links.new(socket, group.inputs[name])
+
+
 def use_compositor(scene, look, scene_group):
     """Point the scene's compositor at the look; returns (commit, rollback), neither of which can fail.
 
@@ -186,12 +196,14 @@ def use_compositor(scene, look, scene_group):
     if scene_group is not None:
         before = scene.compositing_node_group
         scene.compositing_node_group = scene_group
+        _link_passes(scene_group)
         return (lambda: None), (lambda: setattr(scene, "compositing_node_group", before))
     was_on = scene.use_nodes
     scene.use_nodes = True
     tree = scene.node_tree
     old = {n.name for n in tree.nodes}
     new = {n.name for n in _render_through(tree, look, tree.nodes.new("CompositorNodeComposite"))}
+    _link_passes(tree)
 
     def keep(names):
         for node in [n for n in tree.nodes if n.name not in names]:
@@ -246,18 +258,67 @@ def bloom_settings(node) -> tuple[float, float, float]:
     return tuple(node.inputs[k].default_value for k in ("Threshold", "Size", "Strength"))
 
 
-def compositor_multiply(tree):
-    """A colour multiply node: (node, factor, a, b, result) sockets. MixRGB until 4.5, the shared Mix after."""
+def compositor_mix(tree, blend: str = "MIX"):
+    """A colour mix node: (node, factor, a, b, result) sockets. MixRGB until 4.5, the shared Mix after."""
     if hasattr(bpy.types, "CompositorNodeMixRGB"):
         node = tree.nodes.new("CompositorNodeMixRGB")
-        node.blend_type = "MULTIPLY"
+        node.blend_type = blend
         return node, node.inputs[0], node.inputs[1], node.inputs[2], node.outputs[0]
     node = tree.nodes.new("ShaderNodeMix")
     node.data_type = "RGBA"
-    node.blend_type = "MULTIPLY"
+    node.blend_type = blend
     ins = {s.identifier: s for s in node.inputs}
     outs = {s.identifier: s for s in node.outputs}
     return node, ins["Factor_Float"], ins["A_Color"], ins["B_Color"], outs["Result_Color"]
+
+
+def compositor_multiply(tree):
+    """A colour multiply node: (node, factor, a, b, result) sockets (see compositor_mix)."""
+    return compositor_mix(tree, "MULTIPLY")
+
+
+def compositor_math(tree, operation: str):
+    """A math node in the compositor: CompositorNodeMath until 4.5, the shared ShaderNodeMath after."""
+    node = tree.nodes.new("CompositorNodeMath" if hasattr(bpy.types, "CompositorNodeMath") else "ShaderNodeMath")
+    node.operation = operation
+    return node
+
+
+def environment_output(layers):
+    """The Render Layers node's environment pass (the sky seen directly): "Env" in 4.x, "Environment" in 5.0+."""
+    return layers.outputs.get("Env") or layers.outputs["Environment"]
+
+
+def sun_beams(tree, length: float):
+    """Light streaked from a point on the frame (the sun, on or off it): (node, image in, beams out,
+    data path of the sun's position (0..1 across and up the frame) for keying).
+
+    4.2-4.5: the Sun Beams node (4.2 keeps source and ray_length as properties, 4.5 as sockets);
+    5.0 folded it into the Glare node as its Sun Beams type, whose Glare output is the beams alone.
+    """
+    if hasattr(bpy.types, "CompositorNodeSunBeams"):
+        node = tree.nodes.new("CompositorNodeSunBeams")
+        if "Length" in node.inputs:
+            node.inputs["Length"].default_value = length
+            source = node.inputs["Source"].path_from_id("default_value")
+        else:
+            node.ray_length = length
+            source = node.path_from_id("source")
+        return node, node.inputs["Image"], node.outputs["Image"], source
+    node = tree.nodes.new("CompositorNodeGlare")
+    node.inputs["Type"].default_value = "Sun Beams"
+    node.inputs["Threshold"].default_value = 0.0  # every pixel of the sky streaks
+    node.inputs["Size"].default_value = length
+    node.inputs["Strength"].default_value = 1.0
+    return node, node.inputs["Image"], node.outputs["Glare"], node.inputs["Sun Position"].path_from_id("default_value")
+
+
+def set_view_passes(scene, mist: bool, environment: bool) -> tuple[bool, bool]:
+    """Turn the mist and environment passes on or off; returns what they were."""
+    layer = scene.view_layers[0]
+    before = (layer.use_pass_mist, layer.use_pass_environment)
+    layer.use_pass_mist, layer.use_pass_environment = mist, environment
+    return before
 
 
 def set_ellipse(node, centre: tuple[float, float], size: tuple[float, float]) -> None:

@@ -38,21 +38,32 @@ def mercury(owner: Owner, leaves: dict):
 
 
 def bark(owner: Owner):
-    """Dark violet-grey bark, ridged along the trunk, with silver runnels where mercury has run."""
+    """Deep-furrowed bark, umber to ash with a violet cast where it is wet, moss at the foot and silver
+    runnels where mercury has run: rough, so it takes the colours of the light and the haze."""
     mat, g, bsdf = principled(owner, "bark")
     coords = g.node("ShaderNodeTexCoord")
     stretch = g.node("ShaderNodeMapping", {"Scale": (7.0, 7.0, 0.8)})
     g.link(coords.outputs["Object"], stretch.inputs["Vector"])
     ridges = g.node("ShaderNodeTexNoise", {"Scale": 3.0, "Detail": 3.0, "Roughness": 0.6})  # octaves cost render time
     g.link(stretch.outputs["Vector"], ridges.inputs["Vector"])
-    g.link(g.mix_color(ridges.outputs["Fac"], (0.03, 0.026, 0.038, 1.0), (0.13, 0.12, 0.14, 1.0)),
-           bsdf.inputs["Base Color"])
+    furrows = g.map_range(ridges.outputs["Fac"], 0.35, 0.65, 0.0, 1.0, smooth=True)
+    blotch = g.node("ShaderNodeTexNoise", {"Scale": 0.9, "Detail": 1.0})
+    g.link(coords.outputs["Object"], blotch.inputs["Vector"])
+    umber = g.mix_color(blotch.outputs["Fac"], (0.055, 0.032, 0.026, 1.0), (0.05, 0.04, 0.07, 1.0))
+    colour = g.mix_color(furrows, (0.012, 0.009, 0.012, 1.0), umber)
+    colour = g.mix_color(g.math("MULTIPLY", furrows, blotch.outputs["Fac"]), colour, (0.2, 0.16, 0.14, 1.0))
+    # Moss where the trunk meets the damp floor, thinning out up the trunk.
+    up = g.component(coords.outputs["Object"], "Z")
+    moss = g.math("MULTIPLY", g.map_range(up, 1.4, 0.2, 0.0, 1.0, smooth=True),
+                  g.map_range(blotch.outputs["Fac"], 0.4, 0.6, 0.0, 1.0))
+    colour = g.mix_color(moss, colour, (0.03, 0.07, 0.018, 1.0))
+    g.link(colour, bsdf.inputs["Base Color"])
     runnels = g.node("ShaderNodeTexNoise", {"Scale": 1.4, "Detail": 1.0})
     g.link(stretch.outputs["Vector"], runnels.inputs["Vector"])
-    silver = g.map_range(runnels.outputs["Fac"], 0.6, 0.68, 0.0, 0.85)
+    silver = g.math("MULTIPLY", g.map_range(runnels.outputs["Fac"], 0.62, 0.68, 0.0, 0.85), g.math("SUBTRACT", 1.0, moss))
     g.link(silver, bsdf.inputs["Metallic"])
-    g.link(g.map_range(silver, 0.0, 0.85, 0.55, 0.12), bsdf.inputs["Roughness"])
-    bump = g.node("ShaderNodeBump", {"Strength": 0.45, "Distance": 0.02})
+    g.link(g.map_range(silver, 0.0, 0.85, 0.7, 0.12), bsdf.inputs["Roughness"])
+    bump = g.node("ShaderNodeBump", {"Strength": 0.7, "Distance": 0.03})
     g.link(ridges.outputs["Fac"], bump.inputs["Height"])
     g.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
     return mat

@@ -82,6 +82,8 @@ CRYSTALS_GROUP = "sanctuary_frost_crystals"
 LOOK_GROUP = "sanctuary_look"
 COMPOSITING_GROUP = "sanctuary_compositing"
 
+AIR_VOLUME = "sanctuary_air"  # the world's volume node: linked at tiers with volumes (final)
+
 # Geometry-nodes group inputs (keyed through compat.modifier_input_path).
 SECONDS = "Seconds"
 COVERAGE = "Coverage"

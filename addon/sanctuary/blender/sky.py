@@ -1,5 +1,9 @@
-"""The unseen kaleidoscopic sun: a sun lamp whose colour cycles, and a sky tinted by it."""
+"""The unseen kaleidoscopic sun: a sun lamp whose colour cycles, and a world shader that is the
+kaleidoscope of core.world.sky: mirrored wedges and rings of hue round the sun, turning, brightest
+toward it. Its moving parts (the sun's hue, the spin, the sun's direction, the warmth) are keyed values."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -11,25 +15,25 @@ from .compat import set_world_nodes
 from .datablocks import Owner
 from .nodes import Graph
 
-KEYS_PER_CYCLE = 12  # enough keys that the Bezier hue sweep stays saturated
+AIR = {"density": 0.006, "anisotropy": 0.55}  # the world's volume at tiers with volumes: a thin, forward haze
+MIST = {"start": 1.5, "depth": 45.0}  # metres: where the mist pass (the haze at other tiers) begins and is whole
 
 
-def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
-    """The sun object and a world; the world is assigned when the build commits.
+def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
+    """The sun object and a world (the kaleidoscope, its mist and an air volume the tier may link);
+    the world is assigned when the build commits.
 
     The sun's hue cycles; from the response beat on it warms toward amber with
     the heart, and in the sanctuary beat it sinks so the shadows grow long."""
     sky, timeline = cfg["sky"], cfg["timeline"]
     fps = timeline["fps"]
-    step = min(sky["hue_cycle"] / KEYS_PER_CYCLE, 1.0)
-    seconds = np.arange(0.0, tl.film_seconds(timeline) + step, step)
-    warm = tending.world_warmth(cfg, seconds, response.channels["warmth"])
-    colors = core_sky.warmed(core_sky.sun_color(sky, seconds, cfg["seed"]), warm)
+    seconds, state = plan.sky
     frames = tl.frame_at(seconds, fps)
 
     light = owner.new("lights", "kaleidoscopic_sun", "SUN")
     light.energy = sky["sun_strength"]
-    light.angle = np.radians(6.0)  # a broad disc: bigger glints on the curved mercury
+    light.angle = np.radians(10.0)  # a broad disc: bigger glints on the curved mercury
+    colors = core_sky.sun_color(sky, state)
     for i in range(3):
         compat.write_curve(light, "color", frames, colors[:, i], index=i, linear=False)
     sun = owner.object(names.SUN, light)
@@ -42,24 +46,64 @@ def build_sky(cfg: dict, owner: Owner, response) -> tuple[list, object]:
 
     world = owner.new("worlds", "dream_sky")
     set_world_nodes(world)
-    g = Graph(world.node_tree)
-    bg = world.node_tree.nodes["Background"]
-    bg.inputs["Strength"].default_value = sky["sky_strength"]
-    # Three bands by the view direction's height: the sun's hue at the horizon, a turned hue
-    # above it, deep violet overhead. The two coloured bands are keyed with the sun.
-    up = g.component(g.node("ShaderNodeTexCoord").outputs["Generated"], "Z")
-    low = g.map_range(up, -0.02, 0.3, 0.0, 1.0, smooth=True)
-    high = g.map_range(up, 0.25, 0.85, 0.0, 1.0, smooth=True)
-    bands = {}
-    for name in ("horizon", "middle"):
-        bands[name] = g.node("ShaderNodeRGB", label=name)
-        bands[name].name = name
-    lower = g.mix_color(low, bands["horizon"].outputs["Color"], bands["middle"].outputs["Color"])
-    g.link(g.mix_color(high, lower, (*core_sky.ZENITH, 1.0)), bg.inputs["Color"])
-    values = np.array([core_sky.sky_bands(sky, rgb) for rgb in colors])  # (T, 2 bands, 3)
-    for b, name in enumerate(("horizon", "middle")):
-        for i in range(3):
-            compat.write_curve(world.node_tree, f'nodes["{name}"].outputs[0].default_value', frames,
-                               values[:, b, i], index=i, linear=False)
-    owner.tag(world.node_tree.animation_data.action)
+    tree = world.node_tree
+    g = Graph(tree)
+    kaleidoscope(g, tree.nodes["Background"], sky)
+    air = g.node("ShaderNodeVolumePrincipled", {"Density": AIR["density"], "Anisotropy": AIR["anisotropy"]})
+    air.name = names.AIR_VOLUME  # unlinked: blender/look.set_air links it at a tier with volumes
+    world.mist_settings.start, world.mist_settings.depth = MIST["start"], MIST["depth"]
+    world.mist_settings.falloff = "QUADRATIC"
+    # The hue and the spin move steadily: two keys, extrapolated; the rest follows the story.
+    film = np.array([0.0, tl.film_seconds(timeline)])
+    hue = core_sky.sky_state(sky, film, cfg["seed"], np.zeros(2), np.full(2, sky["sun_elevation"])).hue
+    for name, values in (("hue", hue), ("spin", 2 * np.pi * film / core_sky.SPIN_PERIOD)):
+        fc = compat.write_curve(tree, f'nodes["{name}"].outputs[0].default_value', tl.frame_at(film, fps), values)
+        fc.extrapolation = "LINEAR"
+    compat.write_curve(tree, 'nodes["warm"].outputs[0].default_value', frames, state.warm, linear=False)
+    for i, axis in enumerate("xyz"):
+        compat.write_curve(tree, f'nodes["sun_{axis}"].outputs[0].default_value', frames, state.sun[:, i])
+    owner.tag(tree.animation_data.action)
     return [sun], world
+
+
+def _value(g: Graph, name: str, value: float = 0.0):
+    node = g.node("ShaderNodeValue", label=name)
+    node.name = name
+    node.outputs[0].default_value = value
+    return node.outputs[0]
+
+
+def kaleidoscope(g: Graph, background, sky: dict) -> None:
+    """core.world.sky.sky_radiance as a world shader (the same constants and steps)."""
+    d = g.vmath("NORMALIZE", g.node("ShaderNodeTexCoord").outputs["Generated"])
+    s = g.combine(_value(g, "sun_x"), _value(g, "sun_y"), _value(g, "sun_z", 1.0))
+    # A frame round the sun: u across, v along the sky's up through it (core: up is +Z, the sun never zenithal).
+    u = g.vmath("NORMALIZE", g.vmath("CROSS_PRODUCT", s, (0.0, 0.0, 1.0)))
+    v = g.vmath("CROSS_PRODUCT", s, u)
+    theta = g.math("ARCCOSINE", g.math("MINIMUM", g.math("MAXIMUM", g.vmath("DOT_PRODUCT", d, s), -1.0), 1.0))
+    phi = g.math("ADD", g.math("ARCTAN2", g.vmath("DOT_PRODUCT", d, v), g.vmath("DOT_PRODUCT", d, u)),
+                 _value(g, "spin"))
+    wedge = 2 * math.pi / core_sky.FACETS
+    within = g.math("SUBTRACT", phi, g.math("MULTIPLY", g.math("FLOOR", g.math("DIVIDE", phi, wedge)), wedge))
+    k = g.math("ABSOLUTE", g.math("SUBTRACT", g.math("MULTIPLY", within, 2.0 / wedge), 1.0))
+    ring = g.math("FLOOR", g.math("DIVIDE", theta, core_sky.RING))
+    hue = g.math("FRACT", g.math("ADD", g.math("ADD", _value(g, "hue"), g.math("MULTIPLY", k, core_sky.HUE_WEDGE)),
+                                 g.math("MULTIPLY", ring, core_sky.HUE_RING)))
+    core = core_sky.CORE_SATURATION
+    sat = g.math("MULTIPLY", g.math("ADD", core, g.math("MULTIPLY", g.map_range(theta, 0.05, 0.6, 0.0, 1.0,
+                                                                                smooth=True), 1 - core)),
+                 sky["saturation"])
+    glow = g.math("ADD", g.math("MULTIPLY", g.math("EXPONENT", g.math("DIVIDE", theta, -core_sky.GLOW_SPREAD)),
+                                core_sky.GLOW), core_sky.FLOOR_LIGHT)
+    horizon = g.map_range(g.component(d, "Z"), -0.2, 0.05, 0.0, 1.0, smooth=True)
+    val = g.math("MULTIPLY", glow, g.math("ADD", 0.25, g.math("MULTIPLY", horizon, 0.75)))
+    hsv = g.node("ShaderNodeCombineColor", mode="HSV")
+    for i, x in enumerate((hue, sat, val)):
+        g.link(x, hsv.inputs[i])
+    # Warmth: toward amber at the same brightness (core.world.sky.warmed).
+    lum = g.node("ShaderNodeRGBToBW")
+    g.link(hsv.outputs[0], lum.inputs[0])
+    amber = g.vmath("MULTIPLY", tuple(core_sky.AMBER / 0.68), g.combine(lum.outputs[0], lum.outputs[0], lum.outputs[0]))
+    warm = g.math("MULTIPLY", _value(g, "warm"), core_sky.WARM_PULL)
+    g.link(g.mix_color(warm, hsv.outputs[0], amber), background.inputs["Color"])
+    background.inputs["Strength"].default_value = sky["sky_strength"]

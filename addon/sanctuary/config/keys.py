@@ -147,6 +147,8 @@ SCENE = Table(fields={
         "size": Float(lo=10.0, hi=1000.0, unit="m", soft=(40.0, 200.0)),
         "resolution": Int(lo=8, hi=1024, soft=(16, 400), doc="grid cells along one side"),
         "undulation": Float(lo=0.0, hi=5.0, unit="m"),
+        "rim_rise": Float(lo=0.0, hi=10.0, unit="m", default=0.9,
+                          doc="how far the floor rises from the clearing's edge to four clearing radii out"),
         "color": Vec(**COLOR),
     }),
     "sky": Table(fields={
@@ -232,6 +234,8 @@ QUALITY = Table(fields={
                            doc="with camera_cull: keep what is nearer than this even out of view (its shadows "
                                "and reflections); 0 culls everything out of view"),
     "world_importance": Bool(default=True, doc="importance-sample the sky (costs ~1 s of set-up a frame)"),
+    "air_volume": Bool(default=False, doc="light in the air as a real volume in the world (slow) instead of the "
+                                          "compositor's haze and shafts"),
     "frame_seconds": Float(lo=0.0, hi=1e6, default=0.0, unit="s",
                            doc="what a frame of the default preset took at this tier on a 2-core CPU (measured; "
                                "0: not measured): for the estimates of --dry-run and --help"),

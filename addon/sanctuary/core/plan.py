@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from .story import tending, timeline
+from .world import sky
 from .story.shots import ShotPlan, camera_corridors, plan_shots
 from .world.trees import Forest, grow_forest
 
@@ -64,6 +65,16 @@ class ScenePlan:
     def response(self) -> tending.Response:
         """The heart's channels over the film, from the acts."""
         return tending.respond(self.cfg)
+
+    @cached_property
+    def sky(self) -> tuple[np.ndarray, sky.SkyState]:
+        """The kaleidoscopic sky through the film: (seconds (T,), its state at them), keyed often enough
+        that what does not move linearly (the warmth, the sun sinking) follows the story."""
+        step = min(self.cfg["sky"]["hue_cycle"] / sky.KEYS_PER_CYCLE, 1.0)
+        seconds = np.arange(0.0, timeline.film_seconds(self.cfg["timeline"]) + step, step)
+        warm = tending.world_warmth(self.cfg, seconds, self.response.channels["warmth"])
+        return seconds, sky.sky_state(self.cfg["sky"], seconds, self.seed, warm,
+                                      tending.sun_elevation(self.cfg, seconds))
 
     @cached_property
     def schedule(self) -> tending.Schedule:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..blender import compat
-from ..blender.look import fit_vignette
+from ..blender.look import fit_vignette, set_air
 
 
 def apply_quality(scene, q: dict) -> None:
@@ -17,6 +17,7 @@ def apply_quality(scene, q: dict) -> None:
     r.use_simplify = q["simplify"]
     r.simplify_subdivision_render = q["simplify_subdivision"]
     r.use_motion_blur = q["motion_blur"]
+    set_air(scene, q["air_volume"])
     compat.set_image_output(scene, q["format"])
     if q["engine"] == "CYCLES":
         c = scene.cycles

@@ -176,9 +176,10 @@ def schedule(cfg: dict, tree_xy: np.ndarray) -> Schedule:
 
 
 def world_warmth(cfg: dict, seconds: np.ndarray, warmth: np.ndarray) -> np.ndarray:
-    """How far the world's light has turned warm: from the response beat on, with the heart."""
-    response, sanctuary = tl.beat(cfg["timeline"], "response"), tl.beat(cfg["timeline"], "sanctuary")
-    u = (np.asarray(seconds) - response.start) / max(sanctuary.end - response.start, 1e-6)
+    """How far the world's light has turned warm: through the response beat, with the heart (whole by the
+    sanctuary)."""
+    response = tl.beat(cfg["timeline"], "response")
+    u = (np.asarray(seconds) - response.start + 0.15 * response.duration) / max(response.duration, 1e-6)
     return ease(u) * np.interp(seconds, np.arange(len(warmth)) / cfg["timeline"]["fps"], warmth)
 
 

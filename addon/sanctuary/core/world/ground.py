@@ -20,10 +20,12 @@ def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
 
 
 def height(x: np.ndarray, y: np.ndarray, cfg: dict) -> np.ndarray:
-    """Ground height at (x, y): undulation that fades to a flat, raised clearing."""
+    """Ground height at (x, y): undulation that fades to a flat, raised clearing, the floor rising
+    gently from its edge so the clearing lies in a shallow hollow of the forest."""
     g, c = cfg["ground"], cfg["clearing"]
     r = np.hypot(x, y)
     rolling = g["undulation"] * value_noise_2d(x / 9.0, y / 9.0, cfg["seed"], "ground", octaves=4)
+    rolling = rolling + g["rim_rise"] * smoothstep(c["radius"], c["radius"] * 4.0, r)
     # The clearing is a low, flat dais; its rim eases into the forest floor.
     inside = 1.0 - smoothstep(c["radius"] * 0.8, c["radius"] * 1.35, r)
     return rolling * (1.0 - inside) + c["rise"] * inside

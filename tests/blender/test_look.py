@@ -1,0 +1,68 @@
+"""The look, on tiny renders: the forest is a kaleidoscope, the panic is cold and grey, the sky turns.
+
+Orderings only, robust at 96x54: the figures of the look are scripts/bench_look.py's.
+"""
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+bpy = pytest.importorskip("bpy")
+
+from sanctuary import jobs  # noqa: E402
+from sanctuary.blender import compat, look, names  # noqa: E402
+from sanctuary.config import presets  # noqa: E402
+from sanctuary.render.settings import apply_quality  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_look import colourfulness, mean_hue, read_png  # noqa: E402
+
+pytestmark = pytest.mark.slow  # renders
+
+
+@pytest.fixture(scope="module")
+def film():
+    jobs.new_file()
+    loaded = presets.load_scene("default", overrides=("forest.tree_count=60", "forest.leaves_per_tree=500"))
+    jobs.build(loaded)
+    scene = bpy.context.scene
+    apply_quality(scene, {**presets.load_quality("draft").data, "resolution": [96, 54], "samples": 4})
+    return scene
+
+
+def render(scene, frame, tmp_path):
+    scene.frame_set(frame)
+    bpy.ops.render.render()
+    path = tmp_path / f"f{frame}.png"
+    bpy.data.images["Render Result"].save_render(filepath=str(path))
+    return read_png(path)
+
+
+def test_the_forest_is_more_colourful_than_the_panic_and_its_hue_turns(film, tmp_path):
+    forest = [render(film, f, tmp_path) for f in (1, 97)]  # the forest beat, 4 s apart: one shot
+    panic = render(film, 613, tmp_path)
+    assert min(colourfulness(f) for f in forest) > 2 * colourfulness(panic)
+    turned = abs((mean_hue(forest[0]) - mean_hue(forest[1]) + 180) % 360 - 180)
+    assert turned > 45  # the sun's hue, and the light it gives, cycles
+
+
+def test_light_in_the_air_follows_the_tier(film):
+    """Haze and shafts in the compositor at the tiers without volumes; the world's volume at final."""
+    world_tree = film.world.node_tree
+    out = next(n for n in world_tree.nodes if n.bl_idname == "ShaderNodeOutputWorld")
+    group = next(g for g in compat.compositor_groups(film) if look.HAZE_NODE in g.nodes)
+    assert not out.inputs["Volume"].is_linked and not group.nodes[look.HAZE_NODE].mute
+    apply_quality(film, presets.load_quality("final").data)
+    assert out.inputs["Volume"].links[0].from_node.name == names.AIR_VOLUME
+    assert group.nodes[look.HAZE_NODE].mute and group.nodes[look.BEAMS_NODE].mute
+    apply_quality(film, {**presets.load_quality("draft").data, "resolution": [96, 54], "samples": 4})
+    assert not out.inputs["Volume"].is_linked and not group.nodes[look.HAZE_NODE].mute
+
+
+def test_mercury_is_a_mirror_and_the_floor_holds_pools(film):
+    leaf = bpy.data.materials["mercury"].node_tree.nodes["Principled BSDF"]
+    assert leaf.inputs["Roughness"].default_value <= 0.05 + 1e-6 and leaf.inputs["Metallic"].default_value == 1.0
+    floor = bpy.data.materials["forest_floor"].node_tree.nodes["Principled BSDF"]
+    assert floor.inputs["Metallic"].is_linked and floor.inputs["Thin Film Thickness"].is_linked  # the pools
