@@ -437,25 +437,26 @@ class Claim:
             return None
 
     def acquire(self) -> bool:
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                held = self.holder()
-                if held is not None and holder_alive(*held):
-                    return False
-                try:  # a dead holder's claim (or one caught half-written): take it over
-                    if held is None and time.time() - self.path.stat().st_mtime < 5:
+        # The claim appears whole or not at all: written under a part name, then linked into place
+        # (link fails if the claim exists). An empty claim would be ambiguous: a live writer caught
+        # mid-write, or one killed there; a reader waiting it out would skip the frame for good.
+        part = part_path(self.path)
+        part.write_text(f"{HOST} {os.getpid()}\n")
+        try:
+            for _ in range(3):
+                try:
+                    os.link(part, self.path)
+                except FileExistsError:
+                    held = self.holder()
+                    if held is not None and holder_alive(*held):
                         return False
-                    self.path.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(f"{HOST} {os.getpid()}\n")
-            self.held = True
-            return True
-        return False
+                    self.path.unlink(missing_ok=True)  # a dead holder's claim, or an unreadable one
+                    continue
+                self.held = True
+                return True
+            return False
+        finally:
+            part.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self.held:
