@@ -4,9 +4,7 @@ Orderings only, robust at 96x54: the figures of the look are scripts/bench_look.
 """
 import sys
 
-import numpy as np
 import pytest
-
 from conftest import ROOT
 
 bpy = pytest.importorskip("bpy")
@@ -66,3 +64,54 @@ def test_mercury_is_a_mirror_and_the_floor_holds_pools(film):
     assert leaf.inputs["Roughness"].default_value <= 0.05 + 1e-6 and leaf.inputs["Metallic"].default_value == 1.0
     floor = bpy.data.materials["forest_floor"].node_tree.nodes["Principled BSDF"]
     assert floor.inputs["Metallic"].is_linked and floor.inputs["Thin Film Thickness"].is_linked  # the pools
+
+
+# --- the clearing, through fixed cameras (readme_images.py's): the heart, the stone, the moat ------
+
+from bench_look import heart_ratio, luminance, projected_box  # noqa: E402
+from readme_images import CLEARING_CAM, HEART_CAM, fixed_camera  # noqa: E402
+
+FOREST, PANIC, RESPONSE, SANCTUARY = 109, 613, 1201, 1369  # the middles of those beats
+
+
+def through(scene, cam, frames, tmp_path, obj=None):
+    """[(image, box of obj or None)] of frames seen through a fixed camera."""
+    restore = fixed_camera(scene, *cam)
+    try:
+        return [(render(scene, f, tmp_path), obj and projected_box(scene, obj, f)) for f in frames]
+    finally:
+        restore()
+
+
+def window(rgb, box):
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    return rgb[int(y0 * h):max(int(y1 * h), int(y0 * h) + 1), int(x0 * w):max(int(x1 * w), int(x0 * w) + 1)]
+
+
+def test_the_heart_outshines_its_surround_when_warm_and_shrinks_and_dims_when_grasped(film, tmp_path):
+    heart = bpy.data.objects[names.HEART]
+    seen = dict(zip((FOREST, PANIC, RESPONSE, SANCTUARY),
+                    through(film, HEART_CAM, (FOREST, PANIC, RESPONSE, SANCTUARY), tmp_path, heart)))
+    for f in (RESPONSE, SANCTUARY):
+        assert heart_ratio(*seen[f]) > 1.0, f  # brighter than what lies around it
+    area = {f: (b[2] - b[0]) * (b[3] - b[1]) for f, (_, b) in seen.items()}
+    assert area[PANIC] < 0.5 * area[FOREST]
+    lum = {f: luminance(window(img, b)).mean() for f, (img, b) in seen.items()}
+    assert lum[PANIC] < lum[FOREST] and lum[PANIC] < lum[SANCTUARY]
+
+
+def test_frost_whitens_the_stone_at_the_panic_and_the_moat_is_not_white(film, tmp_path):
+    stone = bpy.data.objects[names.PEDESTAL]
+    (cold, box_cold), (warm, box_warm) = through(film, CLEARING_CAM, (PANIC, SANCTUARY), tmp_path, stone)
+
+    def whiteness(img, box):  # the least channel: high only where all three are, white
+        return (window(img, box).min(axis=-1) / 255.0).mean()
+
+    assert whiteness(cold, box_cold) > whiteness(warm, box_warm) + 0.1
+    moat = bpy.data.objects[names.MOAT]
+    r = moat.data.splines[0].points[0].co
+    ring = moat.matrix_world @ r.to_3d()
+    (img, _), = through(film, ((ring.x, ring.y - 0.05, ring.z + 0.8), tuple(ring), 50.0), (RESPONSE,), tmp_path)
+    middle = img[18:36, 32:64].reshape(-1, 3) / 255.0
+    assert middle.min(axis=-1).mean() < 0.7  # water, not white tubes

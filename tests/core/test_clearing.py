@@ -20,15 +20,18 @@ def test_heart_is_watertight_and_heart_sized(cfg):
     assert (counts == 2).all()  # closed and manifold: every edge joins exactly two faces
     extent = np.ptp(shape.vertices, axis=0)
     assert extent[2] == pytest.approx(cfg["heart"]["size"], rel=1e-5)
-    assert 0.25 <= extent[2] <= 0.35 and extent[0] > extent[1] > 0
+    assert shape.vertices[:, 2].min() == pytest.approx(0.0, abs=1e-6)  # its tip at the origin, on the stone
+    assert 0.9 <= extent[0] / extent[2] <= 1.4 and extent[0] > extent[1] > 0.3 * extent[0]  # a heart, with depth
 
 
 def test_pedestal_size_and_seed(cfg):
     a = pedestal.pedestal_mesh(cfg)
     v = a.vertices
-    assert 1.0 <= v[:, 2].max() <= 1.2 and v[:, 2].min() < 0  # about 1.1 m tall, its base sunk
+    h, w = cfg["pedestal"]["height"], cfg["pedestal"]["width"]
+    assert 0.9 * h <= v[:, 2].max() <= 1.05 * h and v[:, 2].min() < 0  # its height, its base sunk
     across = np.ptp(v[:, 0])
-    assert 0.9 <= across <= 1.25
+    assert w <= across <= 1.3 * w  # the stepped plinth reaches past the shaft's width
+    assert across > 0.6 * v[:, 2].max() * 2  # massive: nearly as wide as it is tall
     _, counts = edges_of(a.corners, a.sizes)
     assert (counts == 2).all()
     assert np.array_equal(v, pedestal.pedestal_mesh(cfg).vertices)

@@ -140,3 +140,12 @@ def test_the_grade_is_keyed_on_the_beats(cfg):
     s, t = grade.grade_at(cfg["timeline"], np.array([4.5, 25.5, 57.0]))  # forest, panic, sanctuary middles
     assert s[0] >= 1.3 and s[2] > 1.0 and s[1] < 0.6
     assert t[1, 2] > t[1, 0] and t[2, 0] > t[2, 2]  # the panic cold, the sanctuary warm
+
+
+def test_grasped_at_the_heart_shrinks_to_half_and_dims_to_a_fifth(cfg, response):
+    """LOOK.md / issue 19: in the panic the heart is half its forest size or less, a fifth of its glow or less."""
+    ch = response.channels
+    forest, panic = beat_mask(cfg, response, "forest"), beat_mask(cfg, response, "panic")
+    assert ch["scale"][panic].min() <= 0.5 * ch["scale"][forest].mean()
+    assert ch["glow"][panic].mean() <= 0.2 * ch["glow"][forest].mean()
+    assert ch["flicker"][panic].max() > 0

@@ -123,6 +123,11 @@ def test_gltf_carries_the_film(tmp_path, truth):
     assert len(shots) == 8 and {s["camera"] for s in shots} == cameras
     assert [b["name"] for b in json.loads(extras["sanctuary_beats"])][0] == "forest"
     assert "KHR_animation_pointer" in doc["extensionsUsed"]
+    # The heart's node-made emission goes out as its overall tint (moonlight with some dawn), not white.
+    heart_mat = doc["materials"][mats.index("heart")]
+    moon = np.array([0.42, 0.6, 1.0])  # the default preset's moonlight: blue leads
+    tint = np.array(heart_mat["emissiveFactor"])
+    assert tint.max() == pytest.approx(1.0) and tint.min() < 0.9 and np.argmax(tint) == np.argmax(moon)
 
 
 # --- USD --------------------------------------------------------------------------------------

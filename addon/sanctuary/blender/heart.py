@@ -1,9 +1,15 @@
-"""The heart in Blender: its mesh and material, the light inside it, and its keyed channels.
+"""The heart in Blender: a body of light on the pedestal, the threads spun through it, its light.
 
-Channel curves (core.clearing.heart) are written straight onto what they drive, every
-frame, linear: the Principled "Emission Strength" (glow), a "warmth" value in
-the heart's material, the inner light's power and colour, the heart's scale,
-and the frost front's coverage. Each is an ordinary F-curve in the Graph Editor.
+Three parts, all keyed from the heart's channels (core.clearing.heart), frame by frame:
+- the body (`heart`): a glassy, translucent shell whose rim and tip glow with dawn, filled with a
+  volume of moonlight brightest at its core. Its Principled "Emission Strength" carries the glow
+  (the F-curve the exporters read); a "glow" value node keys the inner light the same way.
+- the threads (`heart_threads`, parented to the body): fine filaments of blue-white light spun
+  through it, light running along them, swaying slowly.
+- the light (`heart_light`): a point light in the body, its power and colour keyed. Its falloff is
+  linear (Cycles' Light Falloff), not the inverse square, so it can light the stone it stands on
+  and still reach the trunks at the clearing's edge.
+The body scales about its tip, which stands on the pedestal: shrinking, it stays in contact.
 """
 from __future__ import annotations
 
@@ -15,31 +21,51 @@ from .datablocks import Owner
 from .materials import principled
 from .meshes import mesh_from_polygons
 
-GOLD = (1.00, 0.62, 0.22, 1.0)
-PALE = (0.5, 0.66, 1.0, 1.0)  # what a cold heart fades to
-GLOW_SATURATION = 2.0
+GOLD = (1.00, 0.78, 0.45, 1.0)  # LOOK.md: the dawn runs from rose to gold
+MOON_CORE = (0.70, 0.82, 1.00, 1.0)  # LOOK.md: moonlight core
+THREAD = (0.45, 0.66, 1.0, 1.0)
+ASYMMETRY = 0.6
+CORE_GLOW = 2.2  # the inner volume's emission per unit of glow, at its centre (per metre of depth)
+THREAD_GLOW = 2.5  # the threads' emission per unit of glow
 
 
 def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: np.ndarray,
                 channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float] = (0.0, 0.0)):
-    """facing: (seconds, yaw) - when and toward which heading the heart's face must point."""
+    """The heart with its tip at `position` (x, y, z in m) on the pedestal.
+
+    facing: (seconds, yaw) - when and toward which heading the heart's face must point.
+    Returns (body, light) objects."""
     h = cfg["heart"]
-    shape = core_heart.heart_mesh(h["size"])
+    size = h["size"]
+    shape = core_heart.heart_mesh(size, asymmetry=ASYMMETRY)
     mesh = mesh_from_polygons(owner, "heart", shape.vertices, shape.corners, shape.sizes)
     mat = heart_material(owner, h, frost_group)
     mesh.materials.append(mat)
     heart = owner.object(names.HEART, mesh)
     heart.location = tuple(position)
-    heart.visible_shadow = False  # its own light shines out through it
+    heart.visible_shadow = False  # light given a body casts no shadow of its own
+
+    pos, radius = core_heart.filaments(size, cfg["seed"], asymmetry=ASYMMETRY)
+    from ..core.geometry import join_tubes, tube_mesh
+
+    verts, corners, sizes = join_tubes([tube_mesh(pos, radius, 5)])
+    threads_mesh = mesh_from_polygons(owner, "heart_threads", verts, corners, sizes)
+    threads_mat = thread_material(owner, frames, seconds)
+    threads_mesh.materials.append(threads_mat)
+    threads = owner.object(names.HEART_THREADS, threads_mesh)
+    threads.parent = heart
+    threads.visible_shadow = False
 
     light_data = owner.new("lights", "heart_light", "POINT")
-    light_data.shadow_soft_size = h["size"] * 0.3
+    # A wide source: the pedestal's top, a hand's width below it, is lit softly, not burnt.
+    light_data.shadow_soft_size = size * 0.6
     light = owner.object(names.HEART_LIGHT, light_data)
     light.location = tuple(position)
-    # The light lights the clearing, not the heart it sits in (that would wash it to white).
+    # The light lights the clearing, not the body it sits in (that would wash it to white).
     if hasattr(light, "light_linking"):
         receivers = owner.new("collections", "heart_light_receivers")
         receivers.objects.link(heart)
+        receivers.objects.link(threads)
         light.light_linking.receiver_collection = receivers
         for entry in receivers.collection_objects:
             entry.light_linking.link_state = "EXCLUDE"
@@ -49,59 +75,105 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     compat.write_curve(heart, "rotation_euler", frames, core_heart.turn(seconds, facing), index=2)
     for axis in range(3):
         compat.write_curve(heart, "scale", frames, shown["scale"], index=axis)
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
-    compat.write_curve(mat.node_tree, bsdf.inputs["Emission Strength"].path_from_id("default_value"),
-                       frames, shown["glow"])
-    compat.write_curve(mat.node_tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
+    # The light sits in the body's middle, which rises and sinks as the body grows and shrinks.
+    compat.write_curve(light, "location", frames, position[2] + 0.55 * size * shown["scale"], index=2)
+    compat.write_curve(threads, "rotation_euler", frames, 0.12 * np.sin(2 * np.pi * seconds / 23.0), index=2)
+    tree = mat.node_tree
+    bsdf = tree.nodes["Principled BSDF"]
+    compat.write_curve(tree, bsdf.inputs["Emission Strength"].path_from_id("default_value"), frames, shown["glow"])
+    compat.write_curve(tree, 'nodes["glow"].outputs[0].default_value', frames, shown["glow"])
+    compat.write_curve(tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
+    tbsdf = threads_mat.node_tree.nodes["Principled BSDF"]
+    compat.write_curve(threads_mat.node_tree, tbsdf.inputs["Emission Strength"].path_from_id("default_value"),
+                       frames, THREAD_GLOW * shown["glow"])
     compat.write_curve(light_data, "energy", frames, shown["light"])
     color = core_heart.mix_color(h["moonlight"], h["dawn"], channels["warmth"])
     for i in range(3):
         compat.write_curve(light_data, "color", frames, color[:, i], index=i)
-    for id_data in (heart, mat.node_tree, light_data):
+    for id_data in (heart, tree, light_data, light, threads, threads_mat.node_tree):
         owner.tag(id_data.animation_data.action)
     heart[names.CHANNELS] = "scale glow warmth flicker frost: see core/clearing/heart.py"
     return heart, light
 
 
+def overall_tint(h: dict) -> tuple[float, float, float]:
+    """The heart's emission seen whole: moonlight with a third of dawn, brightest channel 1."""
+    c = 0.67 * np.asarray(h["moonlight"], float) + 0.33 * np.asarray(h["dawn"], float)
+    return tuple(float(v) for v in c / c.max())
+
+
 def heart_material(owner: Owner, h: dict, frost_group):
-    """Spun moonlight and solidified dawn: a translucent, glowing body, moon-blue at its core,
-    rose-gold at its rim, threaded with fine bright filaments; rimed with frost when cold."""
+    """Spun moonlight and solidified dawn: a glassy, translucent body, lit from within by a volume of
+    moonlight brightest at its core; dawn (rose to gold) condensed at its tip and lower rim, rising
+    with warmth; rimed with frost when cold.
+
+    Keyed: "Emission Strength" and the "glow" value (the glow), the "warmth" value (0 cold .. 1 warm)."""
     mat, g, bsdf = principled(owner, "heart")
+    size = h["size"]
     warmth = g.node("ShaderNodeValue", label="warmth (0 cold .. 1 warm)")
     warmth.name = "warmth"
+    glow = g.node("ShaderNodeValue", label="glow (the heart's emission strength)")
+    glow.name = "glow"
     w = warmth.outputs[0]
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
-    # The rim (grazing view) is dawn, the core moonlight; warmth widens the dawn.
-    rim = g.node("ShaderNodeLayerWeight", {"Blend": 0.45}).outputs["Facing"]
-    dawn_band = g.node("ShaderNodeTexNoise", {"Scale": 3.0, "Detail": 2.0})
-    g.link(coords, dawn_band.inputs["Vector"])
-    dawn = g.mix_color(dawn_band.outputs["Fac"], (*h["dawn"], 1.0), GOLD)
-    rim_amount = g.math("MULTIPLY", g.math("POWER", rim, 0.45), g.math("ADD", 0.35, g.math("MULTIPLY", w, 0.65)))
-    body = g.mix_color(rim_amount, (*h["moonlight"], 1.0), dawn)
-    body = g.mix_color(g.math("ADD", 0.35, g.math("MULTIPLY", w, 0.65)), PALE, body)
-    # Spun filaments: fine, twisted bands through the body.
-    spun = g.node("ShaderNodeTexWave", {"Scale": 40.0, "Distortion": 4.0, "Detail": 3.0, "Detail Scale": 1.5},
-                  wave_type="BANDS", bands_direction="DIAGONAL")
-    g.link(coords, spun.inputs["Vector"])
-    threads = g.map_range(spun.outputs["Fac"], 0.55, 1.0, 0.8, 1.3)
-    # Rime: frost coverage, held off by warmth, in patches.
-    rime_noise = g.node("ShaderNodeTexNoise", {"Scale": 22.0, "Detail": 5.0})
-    g.link(coords, rime_noise.inputs["Vector"])
+    up = g.math("DIVIDE", g.component(coords, "Z"), size)  # 0 at the tip, 1 at the top of the lobes
+    # Dawn condenses at the tip and the lower rim: up to a fifth of the height when cold, most of it warm.
+    dawn_top = g.math("ADD", 0.22, g.math("MULTIPLY", w, 0.45))
+    dawn = g.map_range(g.math("DIVIDE", up, dawn_top), 0.6, 1.0, 1.0, 0.0, smooth=True)
+    streaks = g.node("ShaderNodeTexNoise", {"Scale": 9.0, "Detail": 3.0})
+    g.link(coords, streaks.inputs["Vector"])
+    dawn_col = g.mix_color(g.math("ADD", g.math("MULTIPLY", up, 1.5), g.math("MULTIPLY", streaks.outputs["Fac"], 0.4)),
+                           (*h["dawn"], 1.0), GOLD)
+    rim = g.math("POWER", g.node("ShaderNodeLayerWeight", {"Blend": 0.35}).outputs["Facing"], 1.5)
+    skin = g.mix_color(dawn, (*h["moonlight"], 1.0), dawn_col)
+    # The skin glows at its rim and where dawn has set; its face stays clear, to show the depth.
+    skin_glow = g.math("ADD", g.math("MULTIPLY", rim, 0.45), g.math("MULTIPLY", dawn, 1.2))
     front = g.node("ShaderNodeGroup")
     front.node_tree = frost_group
-    rime = g.math("MULTIPLY", g.math("MULTIPLY", front.outputs[names.COVERAGE], g.math("SUBTRACT", 1.0, w)), 2.2)
-    rime = g.math("MULTIPLY", rime, g.map_range(rime_noise.outputs["Fac"], 0.35, 0.65, 0.2, 1.0), clamp=True)
-    glow_color = g.mix_color(rime, g.vmath("SCALE", body, scale=threads), (0.15, 0.18, 0.22, 1.0))
-    # AgX bleaches bright light toward white; saturating the glow keeps the moon-blue
-    # core and the rose dawn rim readable as colours at full warmth (LOOK.md).
-    vivid = g.node("ShaderNodeHueSaturation", {"Saturation": GLOW_SATURATION})
-    g.link(glow_color, vivid.inputs["Color"])
-    g.link(vivid.outputs["Color"], bsdf.inputs["Emission Color"])
+    rime_noise = g.node("ShaderNodeTexNoise", {"Scale": 60.0, "Detail": 5.0})
+    g.link(coords, rime_noise.inputs["Vector"])
+    rime = g.math("MULTIPLY", g.math("MULTIPLY", front.outputs[names.COVERAGE], g.math("SUBTRACT", 1.0, w)), 0.9)
+    rime = g.math("MULTIPLY", rime, g.map_range(rime_noise.outputs["Fac"], 0.4, 0.6, 0.3, 1.0), clamp=True)
+    emit = g.vmath("SCALE", skin, scale=g.math("MULTIPLY", skin_glow, g.math("SUBTRACT", 1.0, rime)))
+    g.link(emit, bsdf.inputs["Emission Color"])
+    # glTF's exporter sends a node-made emission colour out as white; export.formats puts this in its place.
+    mat[names.EMISSIVE_TINT] = overall_tint(h)
     bsdf.inputs["Emission Strength"].default_value = h["glow"]
-    dim_body = g.vmath("SCALE", body, scale=0.25)  # the light is emitted, not reflected: keep the body dark
-    g.link(g.mix_color(rime, dim_body, (0.9, 0.95, 1.0, 1.0)), bsdf.inputs["Base Color"])
-    g.link(g.math("ADD", 0.08, g.math("MULTIPLY", rime, 0.5)), bsdf.inputs["Roughness"])
-    bsdf.inputs["Transmission Weight"].default_value = 0.35
-    bsdf.inputs["IOR"].default_value = 1.35
-    bsdf.inputs["Coat Weight"].default_value = 1.0
+    g.link(g.mix_color(rime, (0.55, 0.65, 0.85, 1.0), (0.92, 0.96, 1.0, 1.0)), bsdf.inputs["Base Color"])
+    g.link(g.math("ADD", 0.05, g.math("MULTIPLY", rime, 0.45)), bsdf.inputs["Roughness"])
+    g.link(g.math("SUBTRACT", 1.0, g.math("MULTIPLY", rime, 0.8)), bsdf.inputs["Transmission Weight"])
+    bsdf.inputs["IOR"].default_value = 1.3
+    bsdf.inputs["Coat Weight"].default_value = 0.6
+    # Inside: a volume of light, moonlight at the core, dawn low down, fading toward the skin.
+    core_at = g.vmath("SUBTRACT", coords, (0.0, 0.0, 0.58 * size))
+    dist = g.math("DIVIDE", g.vmath("LENGTH", g.vmath("MULTIPLY", core_at, (1.0, 1.8, 1.1))), 0.42 * size)
+    falloff = g.math("POWER", g.map_range(dist, 0.0, 1.0, 1.0, 0.0), 2.5)
+    inner = g.mix_color(g.math("MULTIPLY", dawn, 0.8), MOON_CORE, dawn_col)
+    # A Principled Volume of no density, not an Emission node: glTF's exporter takes the first
+    # Emission node it finds for the material's emission, and would lose the keyed skin glow.
+    volume = g.node("ShaderNodeVolumePrincipled", {"Density": 0.0})
+    g.link(inner, volume.inputs["Emission Color"])
+    g.link(g.math("MULTIPLY", g.math("MULTIPLY", falloff, glow.outputs[0]), CORE_GLOW / size),
+           volume.inputs["Emission Strength"])
+    out = mat.node_tree.nodes["Material Output"]
+    g.link(volume.outputs[0], out.inputs["Volume"])
+    return mat
+
+
+def thread_material(owner: Owner, frames: np.ndarray, seconds: np.ndarray):
+    """Blue-white threads of light, brighter beads running slowly along them (keyed, linear).
+
+    Keyed: "Emission Strength" (THREAD_GLOW times the heart's glow)."""
+    mat, g, bsdf = principled(owner, "heart_threads")
+    bsdf.inputs["Base Color"].default_value = (0.0, 0.0, 0.0, 1.0)
+    flow = g.node("ShaderNodeMapping")
+    flow.name = "flow"
+    g.link(g.node("ShaderNodeTexCoord").outputs["Object"], flow.inputs["Vector"])
+    beads = g.node("ShaderNodeTexWave", {"Scale": 18.0, "Distortion": 2.0}, wave_type="RINGS")
+    g.link(flow.outputs["Vector"], beads.inputs["Vector"])
+    g.link(g.mix_color(g.map_range(beads.outputs["Fac"], 0.3, 1.0, 0.25, 1.0), (0, 0, 0, 1), THREAD),
+           bsdf.inputs["Emission Color"])
+    fc = compat.write_curve(mat.node_tree, 'nodes["flow"].inputs[1].default_value', [frames[0], frames[-1]],
+                            [0.0, 0.02 * (seconds[-1] - seconds[0])], index=2)
+    fc.extrapolation = "LINEAR"
     return mat

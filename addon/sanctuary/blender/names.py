@@ -102,3 +102,14 @@ SUFFIX = re.compile(r"\.\d{3}$")
 def base(name: str) -> str:
     """"mercury_leaves.001" (a second build in the file) -> "mercury_leaves"."""
     return SUFFIX.sub("", name)
+
+
+# Warm motes (blender/motes.py): a point cloud whose geometry nodes place a soft mote on each point.
+MOTES = "warm_motes"  # the motes' point cloud; its geometry-nodes modifier has the same name
+MOTE_SHAPE = "warm_mote_shape"  # the small sphere each mote instances
+MOTES_GROUP = "sanctuary_warm_motes"
+VISIBLE = "Visible"  # group input: the share of the motes in the air (0..1), keyed
+MOTE_DRIFT, MOTE_OMEGA, MOTE_PHASE, MOTE_ORDER, MOTE_SIZE, MOTE_TINT = (
+    "mote_drift", "mote_omega", "mote_phase", "mote_order", "mote_size", "mote_tint")
+HEART_THREADS = "heart_threads"
+EMISSIVE_TINT = "sanctuary_emissive_tint"  # a material's emission seen whole (RGB), for glTF's emissiveFactor

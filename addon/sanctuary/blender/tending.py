@@ -1,5 +1,6 @@
 """The tending in Blender: gathered leaves gliding into their pattern, streams and the moat,
-rings of shimmer from the hum. Everything is keyframed from the schedule of core.story.tending."""
+shells of shimmer from the hum, warm motes in the air (blender/motes.py). Everything is keyframed
+from the schedule of core.story.tending and the heart's response."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,8 @@ from ..core.world.ground import height
 from . import compat, names
 from .datablocks import Owner
 from .materials import EMERALD, SAPPHIRE, principled
-from .meshes import mesh_from_arrays
+from .meshes import mesh_from_polygons
+from .motes import build_motes, sphere_polygons
 from .nodes import Graph
 
 WARM_GLOW = (1.0, 0.66, 0.35, 1.0)
@@ -22,13 +24,14 @@ RING_SEGMENTS = 96
 
 def build_tending(cfg: dict, owner: Owner, schedule: core_tending.Schedule, response, leaf_mesh) -> dict:
     fps = cfg["timeline"]["fps"]
-    made = {"gathered": [], "streams": [], "moat": None, "rings": []}
+    made = {"gathered": [], "streams": [], "moat": None, "rings": [], "motes": None}
     if schedule.gatherings:
         made["gathered"] = gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps)
     if schedule.water:
         made["streams"], made["moat"] = water(cfg, owner, schedule, fps)
     if schedule.hums:
         made["rings"] = hum_rings(cfg, owner, schedule, fps)
+    made["motes"] = build_motes(cfg, owner, response, owner.child_collection("motes"))
     return made
 
 
@@ -79,27 +82,32 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
 
 
 def water_material(owner: Owner, fps: int, last_frame: int):
-    """Iridescent water: clear, glassy, a thin film whose colours flow along with the water."""
+    """Iridescent water: clear and refractive (the floor seen through it), rippling, a thin film whose
+    thickness flows with the water and throws rainbow colours into its reflections.
+
+    No coat and a low specular level: at the orbit's grazing angles full Fresnel mirrored the sky's
+    near-white core as a white band; the film colours what reflection is left."""
     mat, g, bsdf = principled(owner, "iridescent_water")
-    bsdf.inputs["Base Color"].default_value = (0.62, 0.78, 0.95, 1.0)
-    bsdf.inputs["Roughness"].default_value = 0.03
-    bsdf.inputs["Transmission Weight"].default_value = 0.9
+    bsdf.inputs["Base Color"].default_value = (0.62, 0.88, 0.86, 1.0)  # a faint green-blue in the depth
+    bsdf.inputs["Roughness"].default_value = 0.015
+    bsdf.inputs["Transmission Weight"].default_value = 1.0
     bsdf.inputs["IOR"].default_value = 1.33
-    bsdf.inputs["Coat Weight"].default_value = 0.5
+    bsdf.inputs["Specular IOR Level"].default_value = 0.45
+    bsdf.inputs["Coat Weight"].default_value = 0.0
+    bsdf.inputs["Thin Film IOR"].default_value = 1.45
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
     flow = g.node("ShaderNodeMapping")
     flow.name = "flow"
     g.link(coords, flow.inputs["Vector"])
-    noise = g.node("ShaderNodeTexNoise", {"Scale": 3.0, "Detail": 4.0, "Distortion": 1.5})
-    g.link(flow.outputs["Vector"], noise.inputs["Vector"])
-    g.link(g.map_range(noise.outputs["Fac"], 0.25, 0.75, 250.0, 750.0), bsdf.inputs["Thin Film Thickness"])
-    # A faint inner shimmer, so the water reads as light running over the dark floor.
-    shimmer = g.node("ShaderNodeValToRGB")
-    shimmer.color_ramp.elements[0].color = (0.2, 0.45, 0.9, 1.0)
-    shimmer.color_ramp.elements[1].color = (0.75, 0.4, 0.95, 1.0)
-    g.link(noise.outputs["Fac"], shimmer.inputs["Fac"])
-    g.link(shimmer.outputs["Color"], bsdf.inputs["Emission Color"])
-    bsdf.inputs["Emission Strength"].default_value = 0.6
+    film = g.node("ShaderNodeTexNoise", {"Scale": 2.2, "Detail": 3.0, "Distortion": 2.0})
+    g.link(flow.outputs["Vector"], film.inputs["Vector"])
+    g.link(g.map_range(film.outputs["Fac"], 0.3, 0.7, 280.0, 820.0), bsdf.inputs["Thin Film Thickness"])
+    # Ripples: a fine noise, drifting with the flow, bent into the normal.
+    ripples = g.node("ShaderNodeTexNoise", {"Scale": 14.0, "Detail": 2.0, "Roughness": 0.5})
+    g.link(flow.outputs["Vector"], ripples.inputs["Vector"])
+    bump = g.node("ShaderNodeBump", {"Strength": 0.4, "Distance": 0.02})
+    g.link(ripples.outputs["Fac"], bump.inputs["Height"])
+    g.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
     # The flow: the noise drifts steadily (keyed, linear, extrapolated).
     fc = compat.write_curve(mat.node_tree, 'nodes["flow"].inputs[1].default_value', [1, last_frame],
                             [0.0, 0.35 * (last_frame - 1) / fps], index=0)
@@ -108,20 +116,26 @@ def water_material(owner: Owner, fps: int, last_frame: int):
     return mat
 
 
-def _curve_object(owner, name, points, bevel, material, coll, cyclic=False):
+def _curve_object(owner, name, points, bevel, material, coll, cyclic=False, flatten=1.0):
+    """A round-bevelled curve through points (K, 3) m; flatten < 1 squashes its section into a wide, low
+    ellipse (the object is scaled in z, the points stretched to match)."""
     data = owner.new("curves", name, "CURVE")
     data.dimensions = "3D"
     data.bevel_depth = bevel
-    data.bevel_resolution = 3
+    data.bevel_resolution = 4
     data.use_fill_caps = True
     data.bevel_factor_mapping_end = "SPLINE"
+    data.twist_mode = "Z_UP"  # the section stays level, so the flattening lays it along the floor
     spline = data.splines.new("POLY")
     spline.points.add(len(points) - 1)
-    co = np.column_stack([points, np.ones(len(points))]).astype(np.float32)
+    local = np.asarray(points, dtype=np.float64) / np.array([1.0, 1.0, flatten])
+    co = np.column_stack([local, np.ones(len(points))]).astype(np.float32)
     spline.points.foreach_set("co", co.ravel())
     spline.use_cyclic_u = cyclic
     data.materials.append(material)
-    return owner.object(name, data, coll)
+    obj = owner.object(name, data, coll)
+    obj.scale = (1.0, 1.0, flatten)
+    return obj
 
 
 def _appear(curve, at: float, depth: float, fps: int) -> None:
@@ -131,72 +145,107 @@ def _appear(curve, at: float, depth: float, fps: int) -> None:
         kp.interpolation = "CONSTANT"
 
 
+# Water lies low and wide: a flattened tube sunk into the floor so only a shallow lens of it shows
+# above (SHOWS m at its middle), the floor seen through it. (half width m, half height m) of the section.
+STREAM_SECTION = (0.16, 0.035)
+MOAT_SECTION = (0.36, 0.05)
+SHOWS = 0.018
+
+
+def _lens(section) -> tuple[float, float, float]:
+    """(bevel depth, z flattening, centre's height below the floor) of a sunk, flattened section."""
+    half_w, half_h = section
+    return half_w, half_h / half_w, half_h - SHOWS
+
+
 def water(cfg, owner, schedule, fps):
     coll = owner.child_collection("water")
     mat = water_material(owner, fps, tl.frame_range(cfg["timeline"])[1])
     streams = []
+    depth, flatten, sink = _lens(STREAM_SECTION)
     for si, s in enumerate(schedule.water):
         for j, path in enumerate(s.paths):
-            z = height(path[:, 0], path[:, 1], cfg) + 0.035
-            obj = _curve_object(owner, names.stream(si, j), np.column_stack([path, z]), 0.045, mat, coll)
+            z = height(path[:, 0], path[:, 1], cfg) - sink
+            obj = _curve_object(owner, names.stream(si, j), np.column_stack([path, z]), depth, mat, coll,
+                                flatten=flatten)
             # Grows from the root to the moat, eased.
             t = np.linspace(s.start[j], s.arrive[j], 8)
             u = np.linspace(0.0, 1.0, 8)
             compat.write_curve(obj.data, "bevel_factor_end", tl.frame_at(t, fps), u * u * (3 - 2 * u))
-            _appear(obj.data, s.start[j], 0.045, fps)
+            _appear(obj.data, s.start[j], depth, fps)
             owner.tag(obj.data.animation_data.action)
             streams.append(obj)
+    depth, flatten, sink = _lens(MOAT_SECTION)
     radius = schedule.water[0].moat_radius
     a = np.linspace(0.0, 2 * np.pi, RING_SEGMENTS, endpoint=False)
     ring = np.column_stack([radius * np.cos(a), radius * np.sin(a)])
-    z = height(ring[:, 0], ring[:, 1], cfg) + 0.05
-    moat = _curve_object(owner, names.MOAT, np.column_stack([ring, z]), 0.11, mat, coll, cyclic=True)
+    z = height(ring[:, 0], ring[:, 1], cfg) - sink
+    moat = _curve_object(owner, names.MOAT, np.column_stack([ring, z]), depth, mat, coll, cyclic=True,
+                         flatten=flatten)
     fill_t, fill = moat_fill(schedule.water)
     compat.write_curve(moat.data, "bevel_factor_end", tl.frame_at(fill_t, fps), fill, linear=False)
-    _appear(moat.data, fill_t[0] + 0.01, 0.11, fps)
+    _appear(moat.data, fill_t[0] + 0.01, depth, fps)
     owner.tag(moat.data.animation_data.action)
     return streams, moat
 
 
-def ring_mesh(owner: Owner, name: str):
-    """A thin torus of unit radius, lying flat."""
-    major, minor = RING_SEGMENTS, 8
-    u = np.linspace(0, 2 * np.pi, major, endpoint=False)
-    v = np.linspace(0, 2 * np.pi, minor, endpoint=False)
-    uu, vv = np.meshgrid(u, v, indexing="ij")
-    r = 1.0 + 0.005 * np.cos(vv)
-    verts = np.stack([r * np.cos(uu), r * np.sin(uu), 0.005 * np.sin(vv)], -1).reshape(-1, 3)
-    i, j = np.meshgrid(np.arange(major), np.arange(minor), indexing="ij")
-    a = i * minor + j
-    b = ((i + 1) % major) * minor + j
-    faces = np.stack([a, b, ((i + 1) % major) * minor + (j + 1) % minor, i * minor + (j + 1) % minor], -1)
-    return mesh_from_arrays(owner, name, verts, faces.reshape(-1, 4))
+def shimmer_material(owner: Owner):
+    """The hum in the air: no colour of its own, a faint refraction (IOR HUM_IOR) through a rippled
+    normal, so what lies behind a passing shell wobbles. Camera rays only, and only once per ray
+    (after one refraction a ray is no camera ray, so the far side lets it through): no shadows, no
+    extra bounces. Strongest in a broad band between the shell's middle and its rim, none at the rim
+    itself (grazing refraction would draw its outline); keyed by the object's alpha over its life."""
+    mat = owner.new("materials", "hum_shimmer")
+    compat.set_material_nodes(mat)
+    tree = mat.node_tree
+    for node in list(tree.nodes):
+        if node.bl_idname != "ShaderNodeOutputMaterial":
+            tree.nodes.remove(node)
+    g = Graph(tree)
+    out = tree.nodes["Material Output"]
+    coords = g.node("ShaderNodeTexCoord").outputs["Object"]
+    info = g.node("ShaderNodeObjectInfo")
+    ripple = g.node("ShaderNodeTexNoise", {"Scale": 5.0, "Detail": 2.0, "Distortion": 0.6})
+    g.link(g.vmath("ADD", coords, g.combine(info.outputs["Random"], 0.0, 0.0)), ripple.inputs["Vector"])
+    bump = g.node("ShaderNodeBump", {"Strength": 1.0, "Distance": 0.05})
+    g.link(ripple.outputs["Fac"], bump.inputs["Height"])
+    # At most a faint iridescent tint: the transmitted light leans a few per cent through the hues.
+    hue = g.node("ShaderNodeHueSaturation", {"Hue": ripple.outputs["Fac"], "Saturation": 1.0, "Value": 1.0,
+                                              "Color": (1.0, 0.93, 0.93, 1.0)})
+    bend = g.node("ShaderNodeBsdfRefraction", {"Color": hue.outputs["Color"], "IOR": HUM_IOR, "Roughness": 0.0,
+                                               "Normal": bump.outputs["Normal"]})
+    facing = g.node("ShaderNodeLayerWeight", {"Blend": 0.5}).outputs["Facing"]
+    band = g.math("SINE", g.math("MULTIPLY", g.math("POWER", facing, 0.7), np.pi))  # 0 facing, 0 at the rim
+    camera = g.node("ShaderNodeLightPath").outputs["Is Camera Ray"]
+    # Never whole: a refracting surface stands in the mist and environment passes the haze is made
+    # from, so a fully refracting shell would clear the haze behind it.
+    amount = g.math("MULTIPLY", g.math("MULTIPLY", band, info.outputs["Alpha"]), g.math("MULTIPLY", camera, HUM_SHARE))
+    clear = g.node("ShaderNodeBsdfTransparent")
+    mix = g.node("ShaderNodeMixShader")
+    g.link(amount, mix.inputs[0])
+    g.link(clear.outputs[0], mix.inputs[1])
+    g.link(bend.outputs[0], mix.inputs[2])
+    g.link(mix.outputs[0], out.inputs["Surface"])
+    return mat
+
+
+HUM_IOR = 1.04
+HUM_SHARE = 0.12  # the most of a ray the shimmer bends
 
 
 def hum_rings(cfg, owner, schedule, fps) -> list:
-    """Slow rings of shimmer moving out through the air and over the moat, one every HUM_PERIOD."""
+    """Slow shells of shimmer swelling out from the heart through the air and over the moat, one every
+    HUM_PERIOD: wide, clear, seen only as the world wobbling where they pass."""
     coll = owner.child_collection("hum")
-    mat = owner.new("materials", "hum_shimmer")
-    compat.set_material_nodes(mat)
-    g = Graph(mat.node_tree)
-    out = mat.node_tree.nodes["Material Output"]
-    info = g.node("ShaderNodeObjectInfo")
-    emit = g.node("ShaderNodeEmission", {"Color": (0.85, 0.8, 1.0, 1.0)})
-    g.link(g.math("MULTIPLY", info.outputs["Alpha"], 1.6), emit.inputs["Strength"])
-    clear = g.node("ShaderNodeBsdfTransparent")
-    mix = g.node("ShaderNodeMixShader")
-    g.link(info.outputs["Alpha"], mix.inputs[0])
-    g.link(clear.outputs[0], mix.inputs[1])
-    g.link(emit.outputs[0], mix.inputs[2])
-    g.link(mix.outputs[0], out.inputs["Surface"])
-    mesh = ring_mesh(owner, "hum_ring")
+    mat = shimmer_material(owner)
+    mesh = mesh_from_polygons(owner, "hum_shell", *sphere_polygons(24, 48))
     mesh.materials.append(mat)
     z = landmarks(cfg)["heart"][2]
     period = core_tending.HUM_PERIOD
     rings = []
     for hi, (start, end, _interval) in enumerate(schedule.hums):
         pulses = np.arange(start, end - period * 0.5, period)
-        for k in range(3):  # three rings in flight at once, each re-launched every 3 periods
+        for k in range(3):  # three shells in flight at once, each re-launched every 3 periods
             mine = pulses[k::3]
             if not len(mine):
                 continue
@@ -204,10 +253,11 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             obj.location = (0.0, 0.0, z)
             obj.visible_shadow = False
             t, scale, alpha = [], [], []
+            life = 3 * period * 0.95
             for p in mine:
-                t += [p - 0.01, p, p + 3 * period * 0.95, p + 3 * period * 0.95 + 0.01]
-                scale += [0.0, 0.3, 6.5, 0.0]
-                alpha += [0.0, 0.55, 0.0, 0.0]
+                t += [p - 0.01, p, p + 0.3 * life, p + life, p + life + 0.01]
+                scale += [0.0, 0.4, 0.4 + 0.3 * 6.1, 6.5, 0.0]
+                alpha += [0.0, 0.0, 1.0, 0.0, 0.0]  # swells in, fades as it spreads
             t, scale, alpha = np.array(t), np.array(scale), np.array(alpha)
             frames = tl.frame_at(t, fps)
             for axis in range(3):
@@ -217,4 +267,3 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             owner.tag(obj.animation_data.action)
             rings.append(obj)
     return rings
-

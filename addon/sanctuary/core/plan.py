@@ -13,8 +13,8 @@ from functools import cached_property
 import numpy as np
 
 from .story import tending, timeline
-from .world import sky
 from .story.shots import ShotPlan, camera_corridors, plan_shots
+from .world import sky
 from .world.trees import Forest, grow_forest
 
 

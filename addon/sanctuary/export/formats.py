@@ -15,11 +15,11 @@ import bpy
 
 from .. import files
 from ..blender import compat
-from ..blender.names import INSTANCER
+from ..blender.names import EMISSIVE_TINT, INSTANCER
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import export_format, writable_file
-from .instances import add_gpu_instances
+from .instances import GltfFile, add_gpu_instances
 from .standins import make_standins, remove_standins
 
 
@@ -33,10 +33,29 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_pointer_animation=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
+    tint_emission(path)
     scene = bpy.context.scene
     scene.frame_set(frames[0])
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
     add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
+
+
+def tint_emission(path: Path) -> int:
+    """Give each material whose emission colour is made by nodes its overall tint as emissiveFactor.
+
+    Blender's glTF exporter sends a node-made Emission Color out as white (1, 1, 1), keeping its
+    keyed strength (KHR_materials_emissive_strength, animated by pointer); the build records the
+    colour seen whole on the material (names.EMISSIVE_TINT, carried as extras). Returns how many."""
+    gltf = GltfFile(path)
+    n = 0
+    for mat in gltf.doc.get("materials", []):
+        tint = mat.get("extras", {}).get(EMISSIVE_TINT)
+        if tint is not None and "emissiveFactor" in mat:
+            mat["emissiveFactor"] = [float(v) for v in tint][:3]
+            n += 1
+    if n:
+        gltf.save()
+    return n
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:

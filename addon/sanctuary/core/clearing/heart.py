@@ -20,7 +20,7 @@ import numpy as np
 
 from ..seeds import stream
 
-LIGHT_WATTS = 10.0  # inner point light power (W) per unit of glow
+LIGHT_WATTS = 40.0  # inner point light power (W) per unit of glow
 PULSE_GLOW = 0.45
 LUB, DUB, DUB_STRENGTH = 0.02, 0.30, 0.65  # the two beats: where in the cycle, and the second's strength
 PULSE_SCALE = 0.04
@@ -29,21 +29,35 @@ CHANNELS = ("scale", "glow", "warmth", "flicker", "frost")
 
 @dataclass(frozen=True)
 class HeartMesh:
-    vertices: np.ndarray  # (V, 3) float32, centred on the origin, standing up +Z, facing -Y
+    vertices: np.ndarray  # (V, 3) float32, tip at the origin, standing up +Z, facing -Y
     corners: np.ndarray
     sizes: np.ndarray
 
 
-def heart_mesh(size: float, around: int = 72, rings: int = 14) -> HeartMesh:
-    """A plump, closed heart: the classic heart curve as outline, a rounded pillow in depth."""
+DEPTH = 0.42  # front-to-back thickness as a share of the size: a plump body, not a badge
+
+
+def outline(size: float, around: int = 72, asymmetry: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The heart's outline in its own plane: (x, z) of `around` points, tip at z = 0, `size` tall.
+
+    The classic heart curve (x = 16 sin^3 t, z = 13 cos t - 5 cos 2t - 2 cos 3t - cos 4t), its
+    lobes made unequal by `asymmetry` (0 symmetric; 1: one lobe about 12 % fuller, the tip leaning)."""
     t = np.linspace(0.0, 2 * np.pi, around, endpoint=False)
     cx = 16 * np.sin(t) ** 3
     cz = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)
-    cz = cz - 0.5 * (cz.max() + cz.min())
-    k = size / (cz.max() - cz.min())
-    cx, cz = cx * k, cz * k
-    centre_z = 0.12 * size  # the pillow's deepest point sits in the upper lobes' heart
-    depth = 0.38 * size
+    zn = (cz - cz.min()) / np.ptp(cz)  # 0 at the tip, 1 at the top of the lobes
+    cx = cx * (1.0 + asymmetry * 0.12 * np.tanh(cx / 4.0) * zn)  # a fuller lobe on one side
+    cx = cx + asymmetry * 1.2 * (1.0 - zn) ** 2  # the tip leans toward it
+    k = size / np.ptp(cz)
+    return cx * k, (cz - cz.min()) * k
+
+
+def heart_mesh(size: float, around: int = 72, rings: int = 14, asymmetry: float = 0.0) -> HeartMesh:
+    """A plump, closed heart, tip at the origin: the outline (see `outline`) as its rim, a rounded
+    pillow in depth (DEPTH * size thick), `size` tall."""
+    cx, cz = outline(size, around, asymmetry)
+    centre_z = 0.62 * size  # the pillow's deepest point sits in the upper lobes' heart
+    depth = DEPTH * size / 2
     s = np.linspace(0.0, 1.0, rings + 1)[1:]  # ring 0 is the pole
     ox = s[:, None] * cx[None, :]
     oz = centre_z + s[:, None] * (cz[None, :] - centre_z)
@@ -71,6 +85,33 @@ def heart_mesh(size: float, around: int = 72, rings: int = 14) -> HeartMesh:
     corners = np.concatenate([quads.ravel(), tris.ravel()]).astype(np.int32)
     sizes = np.concatenate([np.full(len(quads), 4), np.full(len(tris), 3)]).astype(np.int32)
     return HeartMesh(verts.astype(np.float32), corners, sizes)
+
+
+def filaments(size: float, seed: int, count: int = 9, points: int = 120,
+              asymmetry: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Threads of moonlight spun through the heart: closed loops winding round inside its body.
+
+    Each loop follows the outline at a wandering fraction of its reach (0.25 .. 0.8) and swings
+    front to back, so together they fill the body like spun thread without touching its skin.
+    Returns (positions (count, points, 3), radii (count, points)) in metres, in the heart's frame."""
+    rng = stream(seed, "heart_filaments")
+    cx, cz = outline(size, points, asymmetry)
+    centre = np.array([0.0, 0.62 * size])
+    t = np.linspace(0.0, 2 * np.pi, points, endpoint=False)
+    pos, radius = [], []
+    for _ in range(count):
+        shift = rng.integers(0, points)
+        ox, oz = np.roll(cx, shift), np.roll(cz, shift)
+        k1, k2 = rng.integers(2, 5), rng.integers(1, 4)
+        reach = 0.52 + 0.27 * np.sin(k1 * t + rng.uniform(0, 2 * np.pi))
+        x = centre[0] + reach * (ox - centre[0])
+        z = centre[1] + reach * (oz - centre[1])
+        thick = DEPTH * size / 2 * np.sqrt(np.clip(1.0 - reach**2.4, 0.0, 1.0))
+        y = 0.7 * thick * np.sin(k2 * t + rng.uniform(0, 2 * np.pi))
+        pos.append(np.stack([x, y, z], -1))
+        radius.append(size * rng.uniform(0.005, 0.009) * (0.75 + 0.25 * np.sin(5 * t + rng.uniform(0, 6))))
+    pos, radius = np.array(pos), np.array(radius)
+    return np.concatenate([pos, pos[:, :1]], 1), np.concatenate([radius, radius[:, :1]], 1)
 
 
 def pulse(seconds: np.ndarray, bpm: float) -> np.ndarray:

@@ -95,7 +95,9 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
     elif move == "pull_back":
         pos = ring(1.6 + 5.4 * e, rise + 1.3 + 0.9 * e, heading + 0.1 * e)
     elif move == "crane_out":
-        pos = ring(4.0 + 14.0 * e, rise + 2.0 + 26.0 * e, heading - 0.3 * e)
+        # Up and back under the crowns, never into them: the heart stays in sight, the beacon of the
+        # clearing, with the trunks and the warm air around it (through the canopy it was lost in leaves).
+        pos = ring(3.2 + 6.3 * e, rise + 1.9 + 3.6 * e, heading - 0.3 * e)
     else:
         raise ValueError(f"unknown move {move!r}")
     return pos, roll

@@ -19,8 +19,8 @@ barely begins to steady; only tending brings it back.
 Channels follow warmth (preset values are the heart at full warmth):
 
     warmth  = w
-    glow    = heart.glow * (GLOW_FLOOR + (1 - GLOW_FLOOR) * w^1.6) * (1 + BEACON * beacon)
-    scale   = heart.scale * (SCALE_FLOOR + (1 - SCALE_FLOOR) * w) * (1 + 0.12 * beacon)
+    glow    = heart.glow * (GLOW_FLOOR + (1 - GLOW_FLOOR) * w^2) * (1 + BEACON * beacon)
+    scale   = heart.scale * (SCALE_FLOOR + (1 - SCALE_FLOOR) * w^1.5) * (1 + 0.12 * beacon)
     frost   = clip((FROST_AT - w) / FROST_AT, 0, 1) ^ 0.8          frost is high where warmth is low
     flicker = clip((FLICKER_BELOW - w) / FLICKER_BELOW, 0, 1)      only below the threshold
     beacon  = smoothstep(care_total, from the response beat on)   the heart grows into a steady beacon
@@ -42,8 +42,8 @@ K_RESTORE = 0.13  # 1/s per unit of care: how fast care restores warmth
 K_STILL = 0.04  # 1/s: the little a held breath gives back
 TAU_INERTIA = 0.7  # s: the heart's inertia
 TEND_WEIGHT = {"gather_leaves": 1.0, "coax_water": 1.0, "hum": 1.2}
-GLOW_FLOOR = 0.08
-SCALE_FLOOR = 0.55
+GLOW_FLOOR = 0.04  # grasped at, the heart keeps a twenty-fifth of its glow ...
+SCALE_FLOOR = 0.3  # ... and under a third of its size
 FROST_AT = 0.62
 FLICKER_BELOW = 0.32
 BEACON = 0.35
@@ -124,8 +124,8 @@ def respond(cfg: dict) -> Response:
     h = cfg["heart"]
     channels = {
         "warmth": warmth,
-        "glow": h["glow"] * (GLOW_FLOOR + (1 - GLOW_FLOOR) * warmth**1.6) * (1 + BEACON * beacon),
-        "scale": h["scale"] * (SCALE_FLOOR + (1 - SCALE_FLOOR) * warmth) * (1 + 0.12 * beacon),
+        "glow": h["glow"] * (GLOW_FLOOR + (1 - GLOW_FLOOR) * warmth**2) * (1 + BEACON * beacon),
+        "scale": h["scale"] * (SCALE_FLOOR + (1 - SCALE_FLOOR) * warmth**1.5) * (1 + 0.12 * beacon),
         "frost": np.clip((FROST_AT - warmth) / FROST_AT, 0.0, 1.0) ** 0.8,
         "flicker": np.clip((FLICKER_BELOW - warmth) / FLICKER_BELOW, 0.0, 1.0),
     }
