@@ -110,8 +110,12 @@ def make_parser(help_details: bool = False) -> Parser:
     p.add_argument("--frames", default=None, help="frames to render, e.g. 1-48 or 10,20,30")
     p.add_argument("--shot", dest="shots", action="append", default=[],
                    help="render every frame of this shot (repeatable)")
-    p.add_argument("--chunk", default=None, metavar="I/N",
-                   help="render only the I-th of N equal slices of the frames (for render farms)")
+    p.add_argument("--chunk", default=None, metavar="I/N|FRAMES",
+                   help="render only the I-th of N equal slices of the frames, or only these frames of them "
+                        "(e.g. 13-24), under the same folder stamp (for render farms)")
+    p.add_argument("--step", default=None, choices=list(jobs.STEPS),
+                   help="one step of a farm job (sanctuary job writes them): "
+                        + "; ".join(f"{k}: {v}" for k, v in jobs.STEPS.items()))
     p.add_argument("--out", default="sanctuary_render", help="output folder (default: sanctuary_render)")
     _run_options(p)
 
@@ -223,7 +227,7 @@ def cmd_build(args, stop) -> dict:
 
 def cmd_render(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    plan = jobs.plan_render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk)
+    plan = jobs.plan_render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk, step=args.step)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
     stop.folder = plan.out
@@ -285,6 +289,10 @@ COMMANDS = {"build": cmd_build, "render": cmd_render, "export": cmd_export,
 
 def _report(payload: dict) -> None:
     """The terminal's summary of a finished command."""
+    if payload.get("dry_run") and payload.get("step") in ("scene", "film"):
+        made = "scene.blend" if payload["step"] == "scene" else f"the film of {payload['film_frames']} frames"
+        print(f"dry run: would make {made} in {payload['out']}")
+        return
     if payload.get("dry_run"):
         frames = payload.get("frame_ranges")
         what = f"render frames {frames} ({len(payload['frames'])})" if frames else f"write {payload['out']}"
