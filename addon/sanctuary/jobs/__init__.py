@@ -30,7 +30,8 @@ from .frames import chunk_label, frame_ranges, select_chunk, select_frames, shee
 from .paths import creatable_dir, export_format, writable_dir, writable_file
 from .progress import Progress, Steps
 
-__all__ = ["ConfigError", "WriteError", "Interrupted", "ScenePlan"]  # what the doors catch and hold
+__all__ = ["ConfigError", "WriteError", "Interrupted", "ScenePlan",  # what the doors catch and hold
+           "FarmPlan", "plan_farm_job", "write_farm_job"]
 
 FILM_NAME = "film.mp4"
 SOUND_NAME = "film.wav"
@@ -735,3 +736,7 @@ def about_renders() -> dict:
             "tiers": {name: (q["resolution"], q["samples"], q.get("frame_seconds", 0.0)) for name, q in tiers.items()},
             "presets": [p.name for p in presets.list_presets()]}
 
+
+# --- render farms: the render as an Open Job Description job (farm.py) -------------------------
+
+from .farm import FarmPlan, plan_farm_job, write_farm_job  # noqa: E402  (farm builds on the render above)
