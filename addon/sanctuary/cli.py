@@ -324,6 +324,9 @@ def _report(payload: dict) -> None:
         print(f"{said} the job {payload['out']}: frames {payload['frame_ranges']} ({len(payload['frames'])}) at "
               f"{payload['quality']}, {payload['tasks']} Render task(s) of up to {payload['chunk_size']} frames, "
               f"into {payload['output']}")
+        memory = payload["memory_mib"]
+        print(f"memory a task asks for: Scene {memory['scene']} MiB, Render {memory['frames']} MiB, Film "
+              f"{memory['film']} MiB ({payload['memory_basis']})")
         print(f"run it here:  {payload['run']}")
         print(f"or send it:   {payload['submit']}")
         return

@@ -136,6 +136,18 @@ def test_chunk_size_given_is_kept_and_the_trailer_chunks_per_shot(tmp_path):
     assert all(c[-1] - c[0] == len(c) - 1 for c in farm.contiguous_chunks(info["frames"], 5))
 
 
+def test_the_memory_asked_for_says_what_it_was_measured_on(tmp_path):
+    info = write_job(tmp_path / "as_shipped", *SKETCH, "--seed", "99")  # a seed builds the same counts
+    assert info["memory_basis"] == "measured for 'sketch' at 'draft'"
+    info = write_job(tmp_path / "changed", *SKETCH, "--set", "forest.tree_count=300")
+    assert info["memory_basis"] == "measured for 'sketch' at 'draft' as shipped, not with this job's changes to it"
+    assert info["memory_basis"] in load(tmp_path / "changed" / "template.yaml")["description"]
+    memory, basis = farm.task_memory("my_dream", "draft")  # a preset of one's own: the most any measured took
+    assert basis == "not measured for 'my_dream': the most measured at 'draft'"
+    assert memory == {step: max(farm.task_memory(p, "draft")[0][step] for p, t in farm.MEASURED_PEAK_MIB
+                                if t == "draft") for step in memory}
+
+
 def test_default_chunk_size_is_a_few_minutes_of_the_tiers_frames():
     assert farm.default_chunk_size({"frame_seconds": 5.4}) == round(farm.CHUNK_TARGET_SECONDS / 5.4)
     assert farm.default_chunk_size({"frame_seconds": 1.8}) == farm.MAX_CHUNK  # 167 frames: Deadline's most

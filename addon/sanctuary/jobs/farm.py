@@ -202,11 +202,14 @@ def contiguous_chunks(frames: list[int], size: int) -> list[list[int]]:
     return chunks
 
 
-def task_memory(preset: str, tier: str) -> tuple[dict[str, int], str]:
+def task_memory(preset: str, tier: str, changed: bool = False) -> tuple[dict[str, int], str]:
     """MiB each step's task asks of a worker, from MEASURED_PEAK_MIB, and what the figures are: this
-    preset at this tier; else the most measured at the tier (another preset); else the most measured."""
+    preset at this tier; else the most measured at the tier (another preset); else the most measured.
+    changed: the preset's values are not the shipped preset's (more trees or leaves need more memory)."""
     if (preset, tier) in MEASURED_PEAK_MIB:
         peaks, basis = MEASURED_PEAK_MIB[preset, tier], f"measured for {preset!r} at {tier!r}"
+        if changed:
+            basis += " as shipped, not with this job's changes to it"
     else:
         same_tier = [v for (p, t), v in MEASURED_PEAK_MIB.items() if t == tier]
         pool = same_tier or list(MEASURED_PEAK_MIB.values())
@@ -214,6 +217,23 @@ def task_memory(preset: str, tier: str) -> tuple[dict[str, int], str]:
         basis = (f"not measured for {preset!r}: the most measured at {tier!r}" if same_tier else
                  f"tier {tier!r} not measured: the most measured at any tier")
     return {step: -(-mib // MEMORY_STEP) * MEMORY_STEP for step, mib in peaks.items()}, basis
+
+
+def changed_from_shipped(loaded: presets.Loaded) -> bool:
+    """Whether a shipped preset's values were changed (--set, the panel), the seed and tier aside: its
+    measured memory may not hold then. False for a preset that is not shipped (nothing measured)."""
+    try:
+        if loaded.path.resolve().parent != presets.builtin_dir().resolve():
+            return False
+        shipped = presets.load_scene(loaded.name).data
+    except (ConfigError, OSError):
+        return False
+
+    def scene_values(data: dict) -> dict:
+        return {k: ({kk: vv for kk, vv in v.items() if kk != "quality"} if k == "render" else v)
+                for k, v in data.items() if k != "seed"}
+
+    return scene_values(loaded.data) != scene_values(shipped)
 
 
 def launcher() -> tuple[str, str]:
@@ -331,7 +351,7 @@ class FarmPlan:
             "description": (f"Sanctuary {__version__}: the scene built once (Scene), its frames rendered in "
                             f"chunks (Render), then {FILM_NAME} with its soundtrack, {SHEET_NAME} and "
                             "manifest.json (Film). Run it here with: openjd run template.yaml --step Film "
-                            "--run-dependencies"),
+                            f"--run-dependencies. Each step's memory (host requirements): {self.memory_basis}."),
             "parameterDefinitions": self.parameters(),
             "jobEnvironments": [{
                 "name": "Sanctuary",
@@ -454,7 +474,7 @@ def plan_farm_job(loaded: presets.Loaded, out: str | Path, quality: str | None =
     tiers = sorted({p.name for p in presets.list_presets(presets.QUALITY, tuple(dirs))} | {render.tier.name})
     preset_file, preset_text = _embedded_preset(loaded, tuple(dirs))
     size = chunk_size if chunk_size is not None else default_chunk_size(render.tier.data)
-    memory, basis = task_memory(loaded.name, render.tier.name)
+    memory, basis = task_memory(loaded.name, render.tier.name, changed_from_shipped(loaded))
     return FarmPlan(render, bundle, size, chunk_size is None, tiers, dirs, launch or launcher(), preset_file,
                     preset_text, memory, basis)
 
