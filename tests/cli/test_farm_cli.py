@@ -57,8 +57,8 @@ def test_job_prints_what_it_wrote_and_how_to_run_it(tmp_path):
     assert proc.stdout.splitlines() == [
         f"wrote the job {tmp_path / 'j'}: frames 600-629 (30) at draft, 3 Render task(s) of up to 10 frames, "
         f"into {tmp_path / 'j' / 'output'}",
-        "memory a task asks for: Scene {scene} MiB, Render {frames} MiB, Film {film} MiB (measured for 'sketch' at "
-        "'draft')".format(**farm.task_memory("sketch", "draft")[0]),
+        "memory a task asks for: Scene {scene} MiB, Render {frames} MiB, Film {film} MiB ({basis})".format(
+            **farm.task_memory("sketch", "draft")[0], basis=farm.task_memory("sketch", "draft")[1]),
         f"run it here:  openjd run {tmp_path / 'j' / 'template.yaml'} --step Film --run-dependencies",
         f"or send it:   deadline bundle submit {tmp_path / 'j'}"]
 

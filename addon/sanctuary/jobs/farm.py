@@ -61,15 +61,38 @@ STEP_NAMES = ("Scene", "Render", "Film")
 CHUNK_TARGET_SECONDS = 300
 MAX_CHUNK = 150  # the most frames Deadline Cloud takes in one chunk
 
-# Peak resident memory of one task of each step, in MiB, measured on Blender 5.0.1 (Linux x86_64, 2 cores)
-# with `/usr/bin/time -v` around `sanctuary render --step scene|frames|film` on frames 54 and 936 (the film's
-# densest and a sparse shot); the final tier with samples = 1 (a sample count takes no memory of its own).
-# See the README's "Render farms" for the commands. Host requirements ask for the peak rounded up to 256 MiB.
-MEASURED_PEAK_MIB: dict[tuple[str, str], dict[str, int]] = {
-    ("default", "draft"): {"scene": 559, "frames": 995, "film": 1398},
-    ("sketch", "draft"): {"scene": 319, "frames": 444, "film": 1164},
-    ("sketch", "preview"): {"scene": 319, "frames": 611, "film": 1164},
+# Peak resident memory of one task of each step (its process's ru_maxrss, which each step records in its
+# manifest), in MiB, by Blender version, preset and tier. Measured on Linux x86_64 (2 cores) with
+# `python scripts/bench_farm.py --preset P --quality T --frames 54-55,936-937 --chunk-size 2 --no-plain`
+# (the densest shot's frames and a sparse shot's, two Render tasks), in each Blender's venv; the final tier
+# (5.0 only: its frames take minutes here) with `--samples 1`, the default preset on `--frames 54,936
+# --chunk-size 1`. A frame's buffers do not grow with its samples (the sketch at draft: Render peaks of 440
+# and 438 MiB at 2 and 32 samples). Where a preset and tier were measured more than once, the most.
+MEASURED_PEAK_MIB: dict[tuple[str, str, str], dict[str, int]] = {
+    ("4.2", "sketch", "draft"): {"scene": 304, "frames": 419, "film": 1118},
+    ("4.2", "sketch", "preview"): {"scene": 304, "frames": 595, "film": 1119},
+    ("4.2", "night_vigil", "draft"): {"scene": 397, "frames": 602, "film": 1214},
+    ("4.2", "night_vigil", "preview"): {"scene": 403, "frames": 868, "film": 1214},
+    ("4.2", "default", "draft"): {"scene": 545, "frames": 927, "film": 1320},
+    ("4.2", "default", "preview"): {"scene": 551, "frames": 1132, "film": 1328},
+    ("5.0", "sketch", "draft"): {"scene": 320, "frames": 441, "film": 1164},
+    ("5.0", "sketch", "preview"): {"scene": 319, "frames": 604, "film": 1164},
+    ("5.0", "sketch", "final"): {"scene": 320, "frames": 2384, "film": 1164},
+    ("5.0", "night_vigil", "draft"): {"scene": 409, "frames": 737, "film": 1263},
+    ("5.0", "night_vigil", "preview"): {"scene": 410, "frames": 898, "film": 1262},
+    ("5.0", "default", "draft"): {"scene": 592, "frames": 1049, "film": 1383},
+    ("5.0", "default", "preview"): {"scene": 562, "frames": 1173, "film": 1397},
+    ("5.0", "default", "final"): {"scene": 561, "frames": 3325, "film": 1395},
+    ("5.2", "sketch", "draft"): {"scene": 338, "frames": 557, "film": 1153},
+    ("5.2", "sketch", "preview"): {"scene": 339, "frames": 758, "film": 1152},
+    ("5.2", "night_vigil", "draft"): {"scene": 425, "frames": 781, "film": 1247},
+    ("5.2", "night_vigil", "preview"): {"scene": 426, "frames": 981, "film": 1265},
+    ("5.2", "default", "draft"): {"scene": 570, "frames": 1064, "film": 1361},
+    ("5.2", "default", "preview"): {"scene": 570, "frames": 1262, "film": 1369},
 }
+# Repeat runs of one task differed by up to 5% (default at preview, 5.0: Render 1124 and 1173 MiB): a
+# task asks for its peak and 10% more, rounded up to whole 256 MiB.
+MEMORY_MARGIN = 1.10
 MEMORY_STEP = 256
 
 
@@ -202,21 +225,42 @@ def contiguous_chunks(frames: list[int], size: int) -> list[list[int]]:
     return chunks
 
 
-def task_memory(preset: str, tier: str, changed: bool = False) -> tuple[dict[str, int], str]:
-    """MiB each step's task asks of a worker, from MEASURED_PEAK_MIB, and what the figures are: this
-    preset at this tier; else the most measured at the tier (another preset); else the most measured.
+def blender_version() -> str | None:
+    """This Blender's version as "major.minor" (what MEASURED_PEAK_MIB is keyed by), without loading bpy."""
+    bpy = sys.modules.get("bpy")
+    if bpy is not None and hasattr(bpy, "app"):
+        return "{}.{}".format(*bpy.app.version[:2])
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+        return ".".join(version("bpy").split(".")[:2])
+    except (ImportError, PackageNotFoundError):
+        return None
+
+
+def task_memory(preset: str, tier: str, changed: bool = False, blender: str | None = None
+                ) -> tuple[dict[str, int], str]:
+    """MiB each step's task asks of a worker (its measured peak and MEMORY_MARGIN, in MEMORY_STEPs) and
+    what the figures are: this preset at this tier on this Blender; else on the other Blenders measured
+    (the most); else the most any preset took at the tier; else the most measured at all.
     changed: the preset's values are not the shipped preset's (more trees or leaves need more memory)."""
-    if (preset, tier) in MEASURED_PEAK_MIB:
-        peaks, basis = MEASURED_PEAK_MIB[preset, tier], f"measured for {preset!r} at {tier!r}"
-        if changed:
-            basis += " as shipped, not with this job's changes to it"
+    blender = blender or blender_version()
+    here = MEASURED_PEAK_MIB.get((blender, preset, tier))
+    elsewhere = {v: peaks for (v, p, t), peaks in MEASURED_PEAK_MIB.items() if (p, t) == (preset, tier)}
+    same_tier = [peaks for (_, p, t), peaks in MEASURED_PEAK_MIB.items() if t == tier]
+    if here:
+        pool, basis = [here], f"measured for {preset!r} at {tier!r} on Blender {blender}"
+    elif elsewhere:
+        pool = list(elsewhere.values())
+        basis = (f"measured for {preset!r} at {tier!r} on Blender {', '.join(sorted(elsewhere))}, not on this "
+                 f"Blender ({blender or 'unknown'}): the most")
+    elif same_tier:
+        pool, basis = same_tier, f"not measured for {preset!r}: the most measured at {tier!r}"
     else:
-        same_tier = [v for (p, t), v in MEASURED_PEAK_MIB.items() if t == tier]
-        pool = same_tier or list(MEASURED_PEAK_MIB.values())
-        peaks = {step: max(v[step] for v in pool) for step in ("scene", "frames", "film")}
-        basis = (f"not measured for {preset!r}: the most measured at {tier!r}" if same_tier else
-                 f"tier {tier!r} not measured: the most measured at any tier")
-    return {step: -(-mib // MEMORY_STEP) * MEMORY_STEP for step, mib in peaks.items()}, basis
+        pool, basis = list(MEASURED_PEAK_MIB.values()), f"tier {tier!r} not measured: the most measured at any tier"
+    if changed and (here or elsewhere):
+        basis += " as shipped, not with this job's changes to it"
+    peaks = {step: max(v[step] for v in pool) for step in ("scene", "frames", "film")}
+    return {step: math.ceil(mib * MEMORY_MARGIN / MEMORY_STEP) * MEMORY_STEP for step, mib in peaks.items()}, basis
 
 
 def changed_from_shipped(loaded: presets.Loaded) -> bool:
