@@ -322,7 +322,7 @@ def _report(payload: dict) -> None:
     if payload.get("command") == "job":
         said = "would write" if payload.get("dry_run") else "wrote"
         print(f"{said} the job {payload['out']}: frames {payload['frame_ranges']} ({len(payload['frames'])}) at "
-              f"{payload['quality']}, {payload['tasks']} Render task(s) of up to {payload['chunk_size']} frames, "
+              f"{payload['quality']}, {payload['tasks']} Render task(s) of up to {payload['chunk_size']} frame(s), "
               f"into {payload['output']}")
         memory = payload["memory_mib"]
         print(f"memory a task asks for: Scene {memory['scene']} MiB, Render {memory['frames']} MiB, Film "

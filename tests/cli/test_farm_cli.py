@@ -55,7 +55,7 @@ def test_job_prints_what_it_wrote_and_how_to_run_it(tmp_path):
     proc = run_cli("job", *SKETCH, "--frames", "600-629", "--chunk-size", "10", "--out", str(tmp_path / "j"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        f"wrote the job {tmp_path / 'j'}: frames 600-629 (30) at draft, 3 Render task(s) of up to 10 frames, "
+        f"wrote the job {tmp_path / 'j'}: frames 600-629 (30) at draft, 3 Render task(s) of up to 10 frame(s), "
         f"into {tmp_path / 'j' / 'output'}",
         "memory a task asks for: Scene {scene} MiB, Render {frames} MiB, Film {film} MiB ({basis})".format(
             **farm.task_memory("sketch", "draft")[0], basis=farm.task_memory("sketch", "draft")[1]),
