@@ -54,7 +54,6 @@ ASSET_REFERENCES = "asset_references.yaml"
 BUNDLE_FILES = (PARAMETER_VALUES, ASSET_REFERENCES, TEMPLATE)  # the template last: the bundle is there once it is
 OUTPUT_DIR = "output"  # the render's folder, inside the bundle unless the job's OutputDir says otherwise
 MARK = "# Written by `sanctuary job`"  # the first line of a template this module wrote
-STEP_NAMES = ("Scene", "Render", "Film")
 
 # A Render task should take a few minutes: long enough that opening scene.blend is a small part of it,
 # short enough that a lost worker loses little. Deadline Cloud grows or shrinks chunks towards this.
