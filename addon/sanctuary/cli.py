@@ -1,4 +1,4 @@
-"""The `sanctuary` command: build, render, export, presets, validate.
+"""The `sanctuary` command: build, render, export, job, presets, validate.
 
 The same `main(argv)` runs as the pip-installed console script and inside the
 Blender app as `blender --background --command sanctuary ...` (registered by
@@ -31,13 +31,13 @@ from pathlib import Path
 from . import __version__, jobs
 from .config import presets
 from .config.errors import ConfigError, Source
-from .jobs import WriteError
+from .jobs import WriteError, farm
 
 PROG = "sanctuary"
 # How the command line says where bad input came from: its own flags.
 WORDS = {Source.PRESET: "--preset", Source.OVERRIDE: "--set", Source.SEED: "--seed", Source.QUALITY: "--quality",
          Source.FRAMES: "--frames", Source.SHOTS: "--shot", Source.CHUNK: "--chunk", Source.OUT: "--out",
-         Source.FORMAT: "--format"}
+         Source.FORMAT: "--format", Source.CHUNK_SIZE: "--chunk-size"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -110,9 +110,35 @@ def make_parser(help_details: bool = False) -> Parser:
     p.add_argument("--frames", default=None, help="frames to render, e.g. 1-48 or 10,20,30")
     p.add_argument("--shot", dest="shots", action="append", default=[],
                    help="render every frame of this shot (repeatable)")
-    p.add_argument("--chunk", default=None, metavar="I/N",
-                   help="render only the I-th of N equal slices of the frames (for render farms)")
+    p.add_argument("--chunk", default=None, metavar="I/N|FRAMES",
+                   help="render only the I-th of N equal slices of the frames, or only these frames of them "
+                        "(e.g. 13-24), under the same folder stamp (for render farms)")
+    p.add_argument("--step", default=None, choices=list(jobs.STEPS),
+                   help="one step of a farm job (sanctuary job writes them): "
+                        + "; ".join(f"{k}: {v}" for k, v in jobs.STEPS.items()))
     p.add_argument("--out", default="sanctuary_render", help="output folder (default: sanctuary_render)")
+    _run_options(p)
+
+    p = sub.add_parser("job", help="write a render farm job (an Open Job Description job bundle)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write the render as an Open Job Description job bundle: template.yaml, "
+                                   "parameter_values.yaml and asset_references.yaml. Its steps: Scene (built "
+                                   "once into the output folder), Render (chunks of frames, one task each) and "
+                                   "Film (film.mp4, contact sheet, manifest). Nothing is rendered now.",
+                       epilog="Run it on this machine:  openjd run BUNDLE/template.yaml --step Film "
+                              "--run-dependencies\n"
+                              "Send it to AWS Deadline Cloud:  deadline bundle submit BUNDLE\n"
+                              "The render goes into BUNDLE/output unless the job's OutputDir says otherwise "
+                              "(openjd run ... -p OutputDir=DIR).")
+    _scene_options(p)
+    p.add_argument("--quality", default=None, help="quality tier (default: the preset's render.quality)")
+    p.add_argument("--frames", default=None, help="frames to render, e.g. 1-1440 (default: as render does)")
+    p.add_argument("--shot", dest="shots", action="append", default=[],
+                   help="render every frame of this shot (repeatable)")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help=f"frames per Render task, 1 to {farm.MAX_CHUNK} (default: a few minutes of the tier's "
+                        "frames; the farm then adjusts it)")
+    p.add_argument("--out", required=True, help="the job bundle's folder (new, empty, or an earlier bundle)")
     _run_options(p)
 
     p = sub.add_parser("export", help="build the scene and export its keyframed animation",
@@ -223,7 +249,7 @@ def cmd_build(args, stop) -> dict:
 
 def cmd_render(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    plan = jobs.plan_render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk)
+    plan = jobs.plan_render(loaded, args.out, args.quality, args.frames, args.shots, args.chunk, step=args.step)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
     stop.folder = plan.out
@@ -232,6 +258,14 @@ def cmd_render(args, stop) -> dict:
     if stop.requested and not info["complete"]:
         raise KeyboardInterrupt(f"{info['done']} of {len(plan.picked)} frames are done in {plan.out}")
     return info
+
+
+def cmd_job(args, stop) -> dict:
+    loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
+    plan = jobs.plan_farm_job(loaded, args.out, args.quality, args.frames, args.shots, args.chunk_size)
+    if args.dry_run:
+        return {"dry_run": True, **plan.summary()}
+    return jobs.write_farm_job(plan)
 
 
 def cmd_export(args, stop) -> dict:
@@ -279,12 +313,27 @@ def cmd_validate(args, stop) -> dict:
     return info
 
 
-COMMANDS = {"build": cmd_build, "render": cmd_render, "export": cmd_export,
+COMMANDS = {"build": cmd_build, "render": cmd_render, "export": cmd_export, "job": cmd_job,
             "presets": cmd_presets, "validate": cmd_validate}
 
 
 def _report(payload: dict) -> None:
     """The terminal's summary of a finished command."""
+    if payload.get("command") == "job":
+        said = "would write" if payload.get("dry_run") else "wrote"
+        print(f"{said} the job {payload['out']}: frames {payload['frame_ranges']} ({len(payload['frames'])}) at "
+              f"{payload['quality']}, {payload['tasks']} Render task(s) of up to {payload['chunk_size']} frame(s), "
+              f"into {payload['output']}")
+        memory = payload["memory_mib"]
+        print(f"memory a task asks for: Scene {memory['scene']} MiB, Render {memory['frames']} MiB, Film "
+              f"{memory['film']} MiB ({payload['memory_basis']})")
+        print(f"run it here:  {payload['run']}")
+        print(f"or send it:   {payload['submit']}")
+        return
+    if payload.get("dry_run") and payload.get("step") in ("scene", "film"):
+        made = "scene.blend" if payload["step"] == "scene" else f"the film of {payload['film_frames']} frames"
+        print(f"dry run: would make {made} in {payload['out']}")
+        return
     if payload.get("dry_run"):
         frames = payload.get("frame_ranges")
         what = f"render frames {frames} ({len(payload['frames'])})" if frames else f"write {payload['out']}"

@@ -22,6 +22,7 @@ class Source:
     FRAMES = "frames"
     SHOTS = "shots"
     CHUNK = "chunk"
+    CHUNK_SIZE = "chunk_size"  # the frames of one task of a farm job
     OUT = "out"  # where results go
     FORMAT = "format"  # an export's format
     ARGUMENTS = "arguments"

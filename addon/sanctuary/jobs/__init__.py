@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,12 @@ from ..core.audio import captions, mastering, soundscape
 from ..core.plan import ScenePlan
 from ..core.story import timeline as tl
 from ..files import LOG_NAME, WriteError, chatter_to, frame_extension, frame_path, read_json
-from .frames import frame_ranges, select_chunk, select_frames, sheet_stills
+from .frames import chunk_label, frame_ranges, select_chunk, select_frames, sheet_stills
 from .paths import creatable_dir, export_format, writable_dir, writable_file
 from .progress import Progress, Steps
 
-__all__ = ["ConfigError", "WriteError", "Interrupted", "ScenePlan"]  # what the doors catch and hold
+__all__ = ["ConfigError", "WriteError", "Interrupted", "ScenePlan",  # what the doors catch and hold
+           "FarmPlan", "plan_farm_job", "write_farm_job"]
 
 FILM_NAME = "film.mp4"
 SOUND_NAME = "film.wav"
@@ -37,6 +39,12 @@ CAPTIONS_NAME = "film.srt"
 SHEET_NAME = "contact_sheet.png"
 STAMP_NAME = "sanctuary_job.json"  # which render a folder belongs to, written before its first frame
 FILM_LOCK = "film.lock"  # held by the one process making the film and sheet
+SCENE_FILE = "scene.blend"  # the farm-ready scene a farm job's scene step leaves in the folder
+SCENE_MANIFEST = "manifest.scene.json"  # what the scene step did: fingerprint, timings, peak memory
+# A farm job's steps (`render --step`): the scene built once, the frames (chunks) rendered from it, the film.
+STEPS = {"scene": "build the scene once, stamp the folder and save it as scene.blend (no frames)",
+         "frames": "render the frames (or --chunk) from that scene.blend, leaving the film to the film step",
+         "film": "make the film, contact sheet and manifest.json once every frame is there"}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -189,6 +197,7 @@ class RenderPlan:
     out: Path
     chunk: str | None
     job: dict = field(default_factory=dict)  # the folder's stamp, before the build adds the fingerprint
+    step: str | None = None  # one step of a farm job (STEPS), or None: the whole render in one run
 
     def summary(self) -> dict:
         """For --dry-run: the frames, the tier and what the render would cost here."""
@@ -197,25 +206,55 @@ class RenderPlan:
         return {"preset": self.loaded.name, "seed": self.loaded.data["seed"], "quality": self.tier.name,
                 "resolution": list(q["resolution"]), "samples": q["samples"], "out": str(self.out),
                 "frames": self.picked, "frame_ranges": frame_ranges(self.picked), "chunk": self.chunk,
-                "film_frames": len(self.selection),
+                "film_frames": len(self.selection), "step": self.step,
                 "estimate_seconds": round(hint * len(self.picked)) if hint else None}
 
 
 def plan_render(loaded: presets.Loaded, out_dir: str | Path, quality: str | None = None,
                 frames: str | None = None, shots=(), chunk: str | None = None, quality_overrides=(),
-                extra_dirs=()) -> RenderPlan:
-    """Check a render's arguments and its folder (ConfigError, exit 2) and work out its frames."""
+                extra_dirs=(), step: str | None = None) -> RenderPlan:
+    """Check a render's arguments and its folder (ConfigError, exit 2) and work out its frames.
+
+    step: one step of a farm job (STEPS). "scene" renders no frame; "frames" (with or without a chunk)
+    and "film" need the folder prepared by the scene step: its stamp and scene.blend; "film" needs
+    every frame of the job there too. Each step checks the folder is this render's before it starts."""
+    if step is not None and step not in STEPS:
+        raise ConfigError(Source.ARGUMENTS, "step", f"expected one of {', '.join(STEPS)}, found {step!r}")
     tier = presets.load_quality(quality or loaded.data["render"]["quality"], tuple(quality_overrides),
                                 tuple(extra_dirs))
     scene = ScenePlan(loaded.data)
     selection = select_frames(scene, frames, shots)
-    picked = select_chunk(selection, chunk)
+    if chunk and step in ("scene", "film"):
+        raise ConfigError(Source.CHUNK, "", f"the {step} step covers the whole job; chunks are for --step frames")
+    picked = [] if step == "scene" else select_chunk(selection, chunk)
     out = creatable_dir(out_dir)
     job = {"preset": loaded.name, "picture_hash": loaded.picture_digest(), "seed": loaded.data["seed"],
            "quality": tier.name, "quality_hash": tier.digest(), "frames": selection}
     if out.is_dir():
         _claim_folder(out, job)  # another render's folder is refused before anything is built
-    return RenderPlan(loaded, scene, tier, selection, picked, out, chunk, job)
+    if step in ("frames", "film"):
+        _check_prepared(out)
+    if step == "film":
+        ext = frame_extension(tier.data)
+        missing = [f for f in selection if not frame_path(out, f, ext).is_file()]
+        if missing:
+            raise ConfigError(Source.OUT, "", _missing_frames(out, missing, selection))
+    return RenderPlan(loaded, scene, tier, selection, picked, out, chunk, job, step)
+
+
+def _check_prepared(out: Path) -> None:
+    """The folder of a farm job's frames or film step: stamped, with the scene step's scene.blend."""
+    stamp = read_json(out / STAMP_NAME) if (out / STAMP_NAME).is_file() else None
+    if stamp is None or "fingerprint" not in stamp or not all((out / n).is_file() for n in (SCENE_FILE,
+                                                                                          SCENE_MANIFEST)):
+        raise ConfigError(Source.OUT, "", f"{out / SCENE_FILE} is not there yet: the job's scene step "
+                                         "(sanctuary render ... --step scene) prepares the folder first")
+
+
+def _missing_frames(out: Path, missing: list[int], selection: list[int]) -> str:
+    return (f"{len(missing)} of the job's {len(selection)} frames are missing or cut short in {out} "
+            f"(frames {frame_ranges(missing)}): the frames step renders them; the film is made once all "
+            "are there")
 
 
 STAMP_KEYS = {"picture_hash": "the preset's values or seed", "quality_hash": "the quality tier",
@@ -329,8 +368,12 @@ def _whole_manifest(out: Path, manifest: dict, made: dict) -> dict:
     """manifest.json of the whole film: every frame of the selection, with every chunk's timings."""
     seconds = _merged_seconds(out, manifest["selection"])
     whole = {k: v for k, v in manifest.items() if k != "chunk"}
+    # The peak memory of every run that worked in the folder (a farm job's scene step and each chunk keep
+    # their own manifest): what a farm task needs.
+    peaks = {p.name: (read_json(p) or {}).get("peak_memory_mib") for p in sorted(out.glob("manifest.*.json"))}
     return {**whole, **made, "frames": manifest["selection"], "frame_seconds": seconds,
-            "mean_frame_seconds": round(sum(seconds.values()) / len(seconds), 3) if seconds else None}
+            "mean_frame_seconds": round(sum(seconds.values()) / len(seconds), 3) if seconds else None,
+            "task_peak_memory_mib": {k: v for k, v in peaks.items() if v is not None}}
 
 
 def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
@@ -345,22 +388,32 @@ def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
     should_stop() turns true the render stops after the frame in flight
     (info["complete"] False), or raises Interrupted during the build or film.
     Raises WriteError when a result cannot be written whole.
+
+    A farm job's steps (plan.step): "scene" builds and saves scene.blend (see
+    prepare_scene); "frames" renders from that scene.blend instead of building,
+    and never makes the film; "film" renders nothing and makes the film, which
+    needs every frame there (ConfigError names the missing ones).
     """
     import bpy
 
-    from ..render.batch import render_frames
+    from ..render.batch import RenderReport, render_frames
 
+    if plan.step == "scene":
+        return prepare_scene(plan, progress_stream, should_stop)
     loaded, tier, selection, picked, chunk = plan.loaded, plan.tier, plan.selection, plan.picked, plan.chunk
     out = writable_dir(plan.out)
     job = dict(plan.job)
     _claim_folder(out, job)
-    manifest_name = "manifest.json" if not chunk else "manifest.chunk-{}-of-{}.json".format(*tl.parse_chunk(chunk))
-    manifest_path = out / manifest_name
+    label = chunk_label(chunk, picked)
+    manifest_path = out / (f"manifest.chunk-{label}.json" if label else "manifest.json")
     ext = frame_extension(tier.data)
     wrote = []
     with chatter_to(out / LOG_NAME) as terminal:
         stream = progress_stream or terminal
-        info = build(loaded, steps=Steps(stream, "build"), should_stop=should_stop, plan=plan.scene)
+        if plan.step in ("frames", "film"):
+            info = _open_prepared(plan, Steps(stream, "scene"))
+        else:
+            info = build(loaded, steps=Steps(stream, "build"), should_stop=should_stop, plan=plan.scene)
         scene = bpy.context.scene
         job.update(fingerprint=info["fingerprint"], blender=bpy.app.version_string, sanctuary=__version__)
         _claim_folder(out, job)
@@ -381,18 +434,27 @@ def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
             """After every frame: the manifest as it stands, so a kill loses no timings."""
             manifest["frame_seconds"] = {**_merged_seconds(out, picked), **manifest["frame_seconds"],
                                          str(frame): seconds}
+            manifest["peak_memory_mib"] = _peak_memory_mib()
             files.write_json(manifest_path, manifest)
 
         steps = Steps(stream, "render")
         t0 = time.perf_counter()
-        report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop, record)
-        info["timings"]["render"] = round(time.perf_counter() - t0, 3)
+        if plan.step == "film":
+            report = RenderReport(str(out))  # renders nothing: the frames are the frames steps' work
+        else:
+            report = render_frames(scene, picked, out, tier.data, Progress(len(picked), stream), should_stop,
+                                   record)
+            info["timings"]["render"] = round(time.perf_counter() - t0, 3)
         wrote += [str(out / name) for name in report.written]
         if report.claimed:
             steps.begin(f"{len(report.claimed)} frame(s) are being rendered by another process sharing {out}")
         done = [f for f in selection if files.is_whole(frame_path(out, f, ext))]
         film = "incomplete"
-        if done == selection and not should_stop():
+        if plan.step == "frames":
+            film = "film step"
+            if done == selection and not should_stop():
+                steps.begin("every frame of the job is there; the film step makes the film and contact sheet")
+        elif done == selection and not should_stop():
             with files.Claim(out / FILM_LOCK) as lock:
                 if not lock.acquire():
                     film = "elsewhere"
@@ -409,14 +471,19 @@ def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
                         steps.begin(f"this Blender was built without audio (Audaspace): {SOUND_NAME} is beside "
                                     f"{FILM_NAME}, not in it")
                     info["timings"]["film"] = round(time.perf_counter() - t1, 3)
+                    manifest["peak_memory_mib"] = _peak_memory_mib()
                     wrote.append(str(files.write_json(out / "manifest.json", _whole_manifest(out, manifest, made))))
+        elif plan.step == "film" and not should_stop():
+            raise ConfigError(Source.OUT, "", _missing_frames(out, [f for f in selection if f not in set(done)],
+                                                               selection))
         elif not should_stop():
             steps.begin(f"{len(selection) - len(done)} frame(s) of the selection still to render; "
                         "the film and contact sheet are made once all are done")
     # The whole film's manifest.json, once made, is not replaced by one run's.
-    if chunk or film not in ("made", "current"):
+    if (chunk or film not in ("made", "current")) and plan.step != "film":
         rendered = list(manifest["frame_seconds"].values())
         manifest["mean_frame_seconds"] = round(sum(rendered) / len(rendered), 3) if rendered else None
+        manifest["peak_memory_mib"] = _peak_memory_mib()
         wrote.append(str(files.write_json(manifest_path, manifest)))
     info["wrote"] = wrote
     info["skipped"] = [str(out / name) for name in report.skipped]
@@ -424,7 +491,100 @@ def render(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
     info["frames"] = picked
     info["done"] = len([f for f in picked if f in set(done)])
     info["complete"] = done == selection
+    info["film"] = film
+    info["step"] = plan.step
     return info
+
+
+def prepare_scene(plan: RenderPlan, progress_stream=None, should_stop=_never) -> dict:
+    """A farm job's scene step: build the scene once, stamp the folder (the scene's fingerprint included)
+    and save the farm-ready scene.blend in it, set to the plan's tier and to write frames under the
+    render's own names (so `blender -b scene.blend -a` fills the same folder). A scene.blend already there
+    that is this render's scene (its fingerprint is the stamp's) is kept. Renders no frame."""
+    import bpy
+
+    from ..render.settings import apply_quality
+
+    loaded, tier = plan.loaded, plan.tier
+    out = writable_dir(plan.out)
+    job = dict(plan.job)
+    _claim_folder(out, job)
+    path = out / SCENE_FILE
+    with chatter_to(out / LOG_NAME) as terminal:
+        stream = progress_stream or terminal
+        steps = Steps(stream, "scene")
+        stamp = read_json(out / STAMP_NAME) or {}
+        made = read_json(out / SCENE_MANIFEST) or {}
+        info = None
+        if stamp.get("fingerprint") and made.get("fingerprint") == stamp["fingerprint"] and files.is_whole(path):
+            try:
+                info = _open_prepared(plan, steps)
+                steps.begin(f"{SCENE_FILE} is this render's scene already; kept")
+                info.update(wrote=[], skipped=[str(path)])
+            except ConfigError:  # not the file the scene step saved: built again (and refused if it differs)
+                new_file()
+        if info is None:
+            info = build(loaded, steps=Steps(stream, "build"), should_stop=should_stop, plan=plan.scene)
+            scene = bpy.context.scene
+            job.update(fingerprint=info["fingerprint"], blender=bpy.app.version_string, sanctuary=__version__)
+            _claim_folder(out, job)
+            _checkpoint(should_stop)
+            apply_quality(scene, tier.data)
+            scene.render.filepath = "//frame_#####"  # Blender alone writes the frames sanctuary would
+            scene.render.use_file_extension = True
+            scene.render.use_overwrite = False  # and, resumed, renders only the frames not there
+            # The tier may change what the fingerprint reads (the final tier's air volume): the file's own
+            # fingerprint is kept beside the build's, for later steps to check the file against.
+            saved = describe_open_scene(scene)["fingerprint"]
+            t0 = time.perf_counter()
+            steps.begin(f"saving {SCENE_FILE}")
+            info.update(wrote=save(path, scene), skipped=[])
+            steps.end(f"saved {SCENE_FILE}")
+            info["timings"]["save"] = round(time.perf_counter() - t0, 3)
+            info["wrote"].append(str(files.write_json(out / SCENE_MANIFEST, {
+                **job, "step": "scene", "scene_file": SCENE_FILE, "scene_file_fingerprint": saved,
+                "preset_hash": loaded.digest(), "python": platform.python_version(),
+                "timings": info["timings"], "counts": info["counts"], "peak_memory_mib": _peak_memory_mib()})))
+    info.update(quality=tier.name, frames=[], done=0, complete=True, step="scene",
+                peak_memory_mib=_peak_memory_mib())
+    return info
+
+
+def _open_prepared(plan: RenderPlan, steps: Steps) -> dict:
+    """Open the scene step's scene.blend (instead of building): its fingerprint and counts."""
+    import bpy
+
+    path = plan.out / SCENE_FILE
+    t0 = time.perf_counter()
+    steps.begin(f"opening {SCENE_FILE}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
+    except RuntimeError as e:
+        raise ConfigError(Source.OUT, "", f"{path} cannot be opened ({str(e).strip()}): run the scene step "
+                                          "again") from None
+    described = describe_open_scene()
+    made = read_json(plan.out / SCENE_MANIFEST) or {}
+    if described is None or described["fingerprint"] != made.get("scene_file_fingerprint") or not made.get(
+            "fingerprint"):
+        raise ConfigError(Source.OUT, "", f"{path} is not the scene the scene step saved ({SCENE_MANIFEST} says "
+                                          "otherwise): run the scene step again")
+    steps.end(f"opened {SCENE_FILE}")
+    loaded = plan.loaded
+    # The build's fingerprint, as the scene step recorded it with this file's: the stamp is checked with it.
+    return {"preset": loaded.name, "preset_file": str(loaded.path), "preset_hash": loaded.digest(),
+            "seed": loaded.data["seed"], **described, "fingerprint": made["fingerprint"],
+            "scene_file_fingerprint": described["fingerprint"],
+            "timings": {"open_scene": round(time.perf_counter() - t0, 3)}}
+
+
+def _peak_memory_mib() -> float | None:
+    """This process's peak resident memory so far, in MiB (what a farm task needs)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
 # --- exporting --------------------------------------------------------------------------------
@@ -575,3 +735,8 @@ def about_renders() -> dict:
             "shots": [(s.name, s.frame_start, s.frame_end, s.move, s.lens) for s in plan.shots],
             "tiers": {name: (q["resolution"], q["samples"], q.get("frame_seconds", 0.0)) for name, q in tiers.items()},
             "presets": [p.name for p in presets.list_presets()]}
+
+
+# --- render farms: the render as an Open Job Description job (farm.py) -------------------------
+
+from .farm import FarmPlan, plan_farm_job, write_farm_job  # noqa: E402  (farm builds on the render above)

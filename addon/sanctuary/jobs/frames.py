@@ -41,13 +41,37 @@ def select_frames(plan: ScenePlan, frames: str | None = None, shots=()) -> list[
 
 
 def select_chunk(frames: list[int], spec: str | None) -> list[int]:
+    """This run's share of the job's frames: all of them (no spec); "I/N", the I-th of N equal slices;
+    or frames given as a range like "13-24" (a farm's task: "1-3,7" too), which must all be frames of
+    the job. Raises ConfigError (Source.CHUNK)."""
     if not spec:
         return frames
+    if "/" in spec:
+        try:
+            i, n = tl.parse_chunk(spec)
+        except ValueError as e:
+            raise ConfigError(Source.CHUNK, "", str(e)) from None
+        return tl.chunk(frames, i, n)
     try:
-        i, n = tl.parse_chunk(spec)
-    except ValueError as e:
-        raise ConfigError(Source.CHUNK, "", str(e)) from None
-    return tl.chunk(frames, i, n)
+        listed = tl.parse_frames(spec, 0, 10**9)
+    except ValueError:
+        raise ConfigError(Source.CHUNK, "", f"expected I/N like 2/8, or frames of the job like 13-24, "
+                                            f"found {spec!r}") from None
+    outside = sorted(set(listed) - set(frames))
+    if outside:
+        raise ConfigError(Source.CHUNK, "", f"frames {frame_ranges(outside)} are not frames of this job "
+                                            f"({frame_ranges(frames)})")
+    return listed
+
+
+def chunk_label(spec: str | None, picked: list[int]) -> str | None:
+    """How a chunk names its manifest (manifest.chunk-LABEL.json): "3-of-8" for 3/8, the frames for a
+    range ("13-24"; "1-3_7" for 1-3,7); None for the whole job."""
+    if not spec:
+        return None
+    if "/" in spec:
+        return "{}-of-{}".format(*tl.parse_chunk(spec))
+    return frame_ranges(picked).replace(",", "_")
 
 
 def sheet_stills(plans: list[ShotPlan], frames: list[int]) -> list[tuple[str, int]]:

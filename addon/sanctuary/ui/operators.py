@@ -465,6 +465,59 @@ class SANCTUARY_OT_render_cancel(bpy.types.Operator):
         return {"FINISHED"}
 
 
+def farm_job_folder(settings) -> str:
+    """Where Write Farm Job puts the job unless told: beside the render's output folder, named for it."""
+    out = Path(panel_path(settings.render_output, "render_output"))
+    return str(out.with_name(f"{out.name or 'sanctuary_render'}_farm_job"))
+
+
+class SANCTUARY_OT_write_farm_job(SceneOperator, bpy.types.Operator):
+    """Write the animation's render as a farm job (an Open Job Description bundle) for the panel's values: \
+run it here with openjd or send it to a render farm; the frames go into its output folder"""
+
+    bl_idname = "sanctuary.write_farm_job"
+    bl_label = "Write Farm Job"
+    bl_options = {"REGISTER"}
+
+    directory: bpy.props.StringProperty(name="Job Folder", subtype="DIR_PATH",
+                                        description="The job bundle's folder (new, empty, or an earlier job); "
+                                                    "the render goes into its output folder")
+    chunk_size: bpy.props.IntProperty(name="Frames per Task", min=0, max=150, default=0,
+                                      description="Frames each Render task renders; 0: a few minutes of the "
+                                                  "quality tier's frames, adjusted by the farm")
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN"})
+
+    def invoke(self, context, event):
+        try:
+            if not self.directory:
+                self.directory = farm_job_folder(settings_of(context)) + os.sep
+        except ConfigError as e:
+            self.report({"ERROR"}, e.line(props.WORDS))
+            return {"CANCELLED"}
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def run(self, context):
+        """The same job as `sanctuary job` with the panel's preset, seed and changes, its quality tier and
+        frames: the whole film, or the selected shot (Render Shot Only)."""
+        settings = settings_of(context)
+        panel = panel_loaded(context)
+        loaded = panel.load()
+        folder = panel_path(self.directory, "directory") if self.directory else farm_job_folder(settings)
+        shots, frames = (), None
+        if settings.render_shot_only and settings.shots:
+            shots = (settings.shots[min(settings.shots_index, len(settings.shots) - 1)].name,)
+        else:
+            first, last = jobs.film_frames(loaded)
+            frames = f"{first}-{last}"
+        plan = jobs.plan_farm_job(loaded, folder, None, frames, shots, self.chunk_size or None,
+                                  extra_dirs=panel.extra)
+        info = jobs.write_farm_job(plan)
+        self.report({"INFO"}, f"Wrote the farm job {info['out']} ({len(info['frames'])} frames, {info['tasks']} "
+                              f"Render tasks); run it here: {info['run']}")
+        return {"FINISHED"}
+
+
 class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
     """Export the built scene's animation over the scene's frame range (the same exporters as `sanctuary export`)"""
 
@@ -512,4 +565,4 @@ class SANCTUARY_MT_quality(bpy.types.Menu):
 CLASSES = (SANCTUARY_OT_load_preset, SANCTUARY_OT_save_preset, SANCTUARY_OT_remove_preset, SANCTUARY_OT_build,
            SANCTUARY_OT_apply_timeline, SANCTUARY_OT_random_seed, SANCTUARY_OT_list_edit, SANCTUARY_OT_set_quality,
            SANCTUARY_OT_copy_command, SANCTUARY_OT_preview_sound, SANCTUARY_OT_render, SANCTUARY_OT_render_cancel,
-           SANCTUARY_OT_export, SANCTUARY_MT_presets, SANCTUARY_MT_quality)
+           SANCTUARY_OT_write_farm_job, SANCTUARY_OT_export, SANCTUARY_MT_presets, SANCTUARY_MT_quality)

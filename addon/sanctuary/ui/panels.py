@@ -205,6 +205,7 @@ class SANCTUARY_PT_render(SubPanel, bpy.types.Panel):
             row.scale_y = 1.3
             row.operator("sanctuary.render", text="Render Stills", icon="RENDER_STILL").what = "STILLS"
             row.operator("sanctuary.render", text="Render Animation", icon="RENDER_ANIMATION").what = "ANIMATION"
+            row.operator("sanctuary.write_farm_job", text="Write Farm Job", icon="NETWORK_DRIVE")
         else:
             row = layout.row(align=True)
             row.progress(factor=job.fraction, type="BAR", text=job.status().removeprefix("Sanctuary: "))

@@ -31,7 +31,8 @@ from ..config.schema import MISSING, Bool, Float, Int, Spec, Str, Table, TableLi
 PANEL = "Sanctuary panel"  # the source named in errors about values set in the panel
 # How the panel says where bad input came from (the command line says --set, --quality, ...).
 WORDS = {Source.OVERRIDE: PANEL, Source.PRESET: "Preset", Source.SEED: "Seed", Source.QUALITY: "Quality",
-         Source.FRAMES: "Frames", Source.SHOTS: "Shot", Source.CHUNK: "Chunk", Source.OUT: "Output",
+         Source.FRAMES: "Frames", Source.SHOTS: "Shot", Source.CHUNK: "Chunk", Source.CHUNK_SIZE: "Frames per Task",
+         Source.OUT: "Output",
          Source.FORMAT: "Export format", Source.ARGUMENTS: PANEL}
 LISTS = {"species": "species", "acts": "act", "shots": "shot"}  # the lists, and their items' group names
 
