@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The README's pictures, rendered from the default preset: how each was made is this script.
 
-    .venv/bin/python scripts/readme_images.py [--out docs/images] [--only beats,heart,clearing,lookbook]
+    .venv/bin/python scripts/readme_images.py [--out docs/images] [--only stills,beats,heart,clearing,lookbook]
 
+- forest_canopy.png / clearing_edge.png: frames 100 and 936 through the film's shots, 640x360, preview tier;
 - beats.png: one still from the middle of each beat, the film's own shots, 4 x 2 at 320x180, preview tier;
 - lookbook/NN_beat.png: the same stills at 960x540, proof samples (--samples, default 32);
 - heart_warm.png / heart_frosted.png: the heart close up in the sanctuary and at the panic (a fixed camera);
@@ -99,7 +100,7 @@ def fixed_camera(scene, eye, target, lens):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "images"))
-    ap.add_argument("--only", default="beats,heart,clearing,lookbook")
+    ap.add_argument("--only", default="stills,beats,heart,clearing,lookbook")
     ap.add_argument("--samples", type=int, default=32, help="the look book's samples per pixel")
     a = ap.parse_args()
     out, only = Path(a.out), set(a.only.split(","))
@@ -133,6 +134,10 @@ def main() -> None:
         print(f"{name}: frame {frame}, {time.perf_counter() - t0:.1f} s", flush=True)
         return rgb
 
+    if "stills" in only:
+        quality((640, 360))
+        write_png(still("forest_canopy.png", 100), out / "forest_canopy.png")
+        write_png(still("clearing_edge.png", 936), out / "clearing_edge.png")
     if "beats" in only:
         quality((320, 180))
         write_png(grid([still(f"beats {b}", f) for b, f in beats], 4), out / "beats.png")

@@ -87,7 +87,7 @@ def test_every_readme_command_runs_as_written(shell, home):
 
 
 @pytest.mark.parametrize("script", ["build_extension.py", "bench_sound.py", "bench_render.py", "bench_build.py",
-                                    "bench_panel.py"])
+                                    "bench_panel.py", "bench_look.py", "readme_images.py"])
 def test_the_scripts_run_with_the_venvs_python(script):
     """The README runs them as `.venv/bin/python scripts/...`: with this Python they import sanctuary."""
     assert f".venv/bin/python scripts/{script}" in README.read_text() or script != "build_extension.py"

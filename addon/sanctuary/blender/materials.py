@@ -21,6 +21,18 @@ def principled(owner: Owner, name: str):
     return mat, Graph(mat.node_tree), mat.node_tree.nodes["Principled BSDF"]
 
 
+def bare(owner: Owner, name: str):
+    """A new owned material with nothing but its Material Output (for shaders other than Principled),
+    a Graph to build on it, and that output node."""
+    mat = owner.new("materials", name)
+    set_material_nodes(mat)
+    tree = mat.node_tree
+    for node in list(tree.nodes):
+        if node.bl_idname != "ShaderNodeOutputMaterial":
+            tree.nodes.remove(node)
+    return mat, Graph(tree), tree.nodes["Material Output"]
+
+
 def mercury(owner: Owner, leaves: dict):
     """Liquid mercury: a near-mirror metal whose thin film throws shifting colours."""
     mat, g, bsdf = principled(owner, "mercury")

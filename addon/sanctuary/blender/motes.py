@@ -13,9 +13,10 @@ from ..core.story import timeline as tl
 from ..core.world.ground import height
 from . import compat, names
 from .datablocks import Owner
+from .materials import bare
 from .meshes import mesh_from_polygons, point_cloud
 from .names import INSTANCER
-from .nodes import Graph, geometry_group
+from .nodes import geometry_group
 
 AMBER, ROSE_GOLD = (1.0, 0.52, 0.18, 1.0), (1.0, 0.45, 0.32, 1.0)
 GOLD = (1.0, 0.72, 0.32, 1.0)
@@ -47,14 +48,7 @@ def sphere_polygons(rings: int, segments: int):
 def mote_material(owner: Owner):
     """A soft point of warm light: emission fading to nothing toward the sphere's rim (so it reads as a
     glowing mote, not a bead), amber to rose-gold per mote."""
-    mat = owner.new("materials", "warm_mote")
-    compat.set_material_nodes(mat)
-    tree = mat.node_tree
-    for node in list(tree.nodes):
-        if node.bl_idname != "ShaderNodeOutputMaterial":
-            tree.nodes.remove(node)
-    g = Graph(tree)
-    out = tree.nodes["Material Output"]
+    mat, g, out = bare(owner, "warm_mote")
     tint = g.node("ShaderNodeAttribute", attribute_type="INSTANCER", attribute_name=names.MOTE_TINT)
     colour = g.mix_color(tint.outputs["Fac"], g.mix_color(0.5, AMBER, GOLD), ROSE_GOLD)
     emit = g.node("ShaderNodeEmission", {"Color": colour, "Strength": STRENGTH})

@@ -13,10 +13,9 @@ from ..core.story.water import moat_fill
 from ..core.world.ground import height
 from . import compat, names
 from .datablocks import Owner
-from .materials import EMERALD, SAPPHIRE, principled
+from .materials import EMERALD, SAPPHIRE, bare, principled
 from .meshes import mesh_from_polygons
 from .motes import build_motes, sphere_polygons
-from .nodes import Graph
 
 WARM_GLOW = (1.0, 0.66, 0.35, 1.0)
 RING_SEGMENTS = 96
@@ -195,14 +194,7 @@ def shimmer_material(owner: Owner):
     (after one refraction a ray is no camera ray, so the far side lets it through): no shadows, no
     extra bounces. Strongest in a broad band between the shell's middle and its rim, none at the rim
     itself (grazing refraction would draw its outline); keyed by the object's alpha over its life."""
-    mat = owner.new("materials", "hum_shimmer")
-    compat.set_material_nodes(mat)
-    tree = mat.node_tree
-    for node in list(tree.nodes):
-        if node.bl_idname != "ShaderNodeOutputMaterial":
-            tree.nodes.remove(node)
-    g = Graph(tree)
-    out = tree.nodes["Material Output"]
+    mat, g, out = bare(owner, "hum_shimmer")
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
     info = g.node("ShaderNodeObjectInfo")
     ripple = g.node("ShaderNodeTexNoise", {"Scale": 5.0, "Detail": 2.0, "Distortion": 0.6})
