@@ -6,9 +6,8 @@ Three parts, all keyed from the heart's channels (core.clearing.heart), frame by
   (the F-curve the exporters read); a "glow" value node keys the inner light the same way.
 - the threads (`heart_threads`, parented to the body): fine filaments of blue-white light spun
   through it, light running along them, swaying slowly.
-- the light (`heart_light`): a point light in the body, its power and colour keyed. Its falloff is
-  linear (Cycles' Light Falloff), not the inverse square, so it can light the stone it stands on
-  and still reach the trunks at the clearing's edge.
+- the light (`heart_light`): a point light in the body, its power and colour keyed, with no node
+  tree (glTF's exporter reads a light's colour and power from its nodes when it has them).
 The body scales about its tip, which stands on the pedestal: shrinking, it stays in contact.
 """
 from __future__ import annotations
@@ -16,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.clearing import heart as core_heart
+from ..core.geometry import join_tubes, tube_mesh
 from . import compat, names
 from .datablocks import Owner
 from .materials import principled
@@ -46,8 +46,6 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     heart.visible_shadow = False  # light given a body casts no shadow of its own
 
     pos, radius = core_heart.filaments(size, cfg["seed"], asymmetry=ASYMMETRY)
-    from ..core.geometry import join_tubes, tube_mesh
-
     verts, corners, sizes = join_tubes([tube_mesh(pos, radius, 5)])
     threads_mesh = mesh_from_polygons(owner, "heart_threads", verts, corners, sizes)
     threads_mat = thread_material(owner, frames, seconds)
