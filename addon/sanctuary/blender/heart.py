@@ -1,9 +1,9 @@
 """The heart in Blender: a body of light on the pedestal, the threads spun through it, its light.
 
 Three parts, all keyed from the heart's channels (core.clearing.heart), frame by frame:
-- the body (`heart`): a glassy, translucent shell whose rim and tip glow with dawn, filled with a
-  volume of moonlight brightest at its core. Its Principled "Emission Strength" carries the glow
-  (the F-curve the exporters read); a "glow" value node keys the inner light the same way.
+- the body (`heart`): a glassy, translucent shell whose rim and tip glow with dawn, round a core of
+  moonlight (`heart_core`, parented to it) that fades to its edges. Its Principled "Emission Strength" carries the glow
+  (the F-curve the exporters read); the core's "glow" value is keyed the same.
 - the threads (`heart_threads`, parented to the body): fine filaments of blue-white light spun
   through it, light running along them, swaying slowly.
 - the light (`heart_light`): a point light in the body, its power and colour keyed, with no node
@@ -18,14 +18,15 @@ from ..core.clearing import heart as core_heart
 from ..core.geometry import join_tubes, tube_mesh
 from . import compat, names
 from .datablocks import Owner
-from .materials import principled
+from .materials import bare, principled
 from .meshes import mesh_from_polygons
 
 GOLD = (1.00, 0.78, 0.45, 1.0)  # LOOK.md: the dawn runs from rose to gold
 MOON_CORE = (0.70, 0.82, 1.00, 1.0)  # LOOK.md: moonlight core
 THREAD = (0.45, 0.66, 1.0, 1.0)
 ASYMMETRY = 0.6
-CORE_GLOW = 2.2  # the inner volume's emission per unit of glow, at its centre (per metre of depth)
+CORE_GLOW = 0.8  # the core's emission per unit of glow, face on
+CORE_SHARE = 0.6  # the core's size, of the body's
 THREAD_GLOW = 2.5  # the threads' emission per unit of glow
 
 
@@ -53,6 +54,16 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     threads = owner.object(names.HEART_THREADS, threads_mesh)
     threads.parent = heart
     threads.visible_shadow = False
+    # Inside, a core of moonlight: the body shrunk about its middle, glowing softly to its edges. (A
+    # volume of emission made every frame with the heart in it six times slower to render.)
+    middle = np.array([0.0, 0.0, 0.55 * size])
+    core_verts = middle + CORE_SHARE * (shape.vertices - middle)
+    core_mesh = mesh_from_polygons(owner, names.HEART_CORE, core_verts, shape.corners, shape.sizes)
+    core_mat = core_material(owner)
+    core_mesh.materials.append(core_mat)
+    core = owner.object(names.HEART_CORE, core_mesh)
+    core.parent = heart
+    core.visible_shadow = False
 
     light_data = owner.new("lights", "heart_light", "POINT")
     # A wide source: the pedestal's top, a hand's width below it, is lit softly, not burnt.
@@ -64,6 +75,7 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
         receivers = owner.new("collections", "heart_light_receivers")
         receivers.objects.link(heart)
         receivers.objects.link(threads)
+        receivers.objects.link(core)
         light.light_linking.receiver_collection = receivers
         for entry in receivers.collection_objects:
             entry.light_linking.link_state = "EXCLUDE"
@@ -79,7 +91,6 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     tree = mat.node_tree
     bsdf = tree.nodes["Principled BSDF"]
     compat.write_curve(tree, bsdf.inputs["Emission Strength"].path_from_id("default_value"), frames, shown["glow"])
-    compat.write_curve(tree, 'nodes["glow"].outputs[0].default_value', frames, shown["glow"])
     compat.write_curve(tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
     tbsdf = threads_mat.node_tree.nodes["Principled BSDF"]
     compat.write_curve(threads_mat.node_tree, tbsdf.inputs["Emission Strength"].path_from_id("default_value"),
@@ -88,7 +99,10 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     color = core_heart.mix_color(h["moonlight"], h["dawn"], channels["warmth"])
     for i in range(3):
         compat.write_curve(light_data, "color", frames, color[:, i], index=i)
-    for id_data in (heart, tree, light_data, light, threads, threads_mat.node_tree):
+    core_tree = core_mat.node_tree
+    compat.write_curve(core_tree, 'nodes["glow"].outputs[0].default_value', frames, shown["glow"])
+    compat.write_curve(core_tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
+    for id_data in (heart, tree, light_data, light, threads, threads_mat.node_tree, core_tree):
         owner.tag(id_data.animation_data.action)
     heart[names.CHANNELS] = "scale glow warmth flicker frost: see core/clearing/heart.py"
     return heart, light
@@ -101,17 +115,14 @@ def overall_tint(h: dict) -> tuple[float, float, float]:
 
 
 def heart_material(owner: Owner, h: dict, frost_group):
-    """Spun moonlight and solidified dawn: a glassy, translucent body, lit from within by a volume of
-    moonlight brightest at its core; dawn (rose to gold) condensed at its tip and lower rim, rising
+    """Spun moonlight and solidified dawn: a glassy, translucent body, lit from within by its core; dawn (rose to gold) condensed at its tip and lower rim, rising
     with warmth; rimed with frost when cold.
 
-    Keyed: "Emission Strength" and the "glow" value (the glow), the "warmth" value (0 cold .. 1 warm)."""
+    Keyed: "Emission Strength" (the glow) and the "warmth" value (0 cold .. 1 warm)."""
     mat, g, bsdf = principled(owner, "heart")
     size = h["size"]
     warmth = g.node("ShaderNodeValue", label="warmth (0 cold .. 1 warm)")
     warmth.name = "warmth"
-    glow = g.node("ShaderNodeValue", label="glow (the heart's emission strength)")
-    glow.name = "glow"
     w = warmth.outputs[0]
     coords = g.node("ShaderNodeTexCoord").outputs["Object"]
     up = g.math("DIVIDE", g.component(coords, "Z"), size)  # 0 at the tip, 1 at the top of the lobes
@@ -142,19 +153,27 @@ def heart_material(owner: Owner, h: dict, frost_group):
     g.link(g.math("SUBTRACT", 1.0, g.math("MULTIPLY", rime, 0.8)), bsdf.inputs["Transmission Weight"])
     bsdf.inputs["IOR"].default_value = 1.3
     bsdf.inputs["Coat Weight"].default_value = 0.6
-    # Inside: a volume of light, moonlight at the core, dawn low down, fading toward the skin.
-    core_at = g.vmath("SUBTRACT", coords, (0.0, 0.0, 0.58 * size))
-    dist = g.math("DIVIDE", g.vmath("LENGTH", g.vmath("MULTIPLY", core_at, (1.0, 1.8, 1.1))), 0.42 * size)
-    falloff = g.math("POWER", g.map_range(dist, 0.0, 1.0, 1.0, 0.0), 2.5)
-    inner = g.mix_color(g.math("MULTIPLY", dawn, 0.8), MOON_CORE, dawn_col)
-    # A Principled Volume of no density, not an Emission node: glTF's exporter takes the first
-    # Emission node it finds for the material's emission, and would lose the keyed skin glow.
-    volume = g.node("ShaderNodeVolumePrincipled", {"Density": 0.0})
-    g.link(inner, volume.inputs["Emission Color"])
-    g.link(g.math("MULTIPLY", g.math("MULTIPLY", falloff, glow.outputs[0]), CORE_GLOW / size),
-           volume.inputs["Emission Strength"])
-    out = mat.node_tree.nodes["Material Output"]
-    g.link(volume.outputs[0], out.inputs["Volume"])
+    return mat
+
+
+def core_material(owner: Owner):
+    """The heart's core: moonlight turning to gold as it warms, brightest where it is thickest (seen
+    face on), fading to nothing at its own edges. Keyed: the "glow" and "warmth" values."""
+    mat, g, out = bare(owner, "heart_core")
+    glow = g.node("ShaderNodeValue", label="glow")
+    glow.name = "glow"
+    warmth = g.node("ShaderNodeValue", label="warmth (0 cold .. 1 warm)")
+    warmth.name = "warmth"
+    colour = g.mix_color(g.math("MULTIPLY", warmth.outputs[0], 0.6), MOON_CORE, GOLD)
+    emit = g.node("ShaderNodeEmission", {"Color": colour,
+                                         "Strength": g.math("MULTIPLY", glow.outputs[0], CORE_GLOW)})
+    facing = g.node("ShaderNodeLayerWeight", {"Blend": 0.5}).outputs["Facing"]
+    fade = g.math("POWER", g.math("SUBTRACT", 1.0, facing, clamp=True), 2.0)
+    mix = g.node("ShaderNodeMixShader")
+    g.link(fade, mix.inputs[0])
+    g.link(g.node("ShaderNodeBsdfTransparent").outputs[0], mix.inputs[1])
+    g.link(emit.outputs[0], mix.inputs[2])
+    g.link(mix.outputs[0], out.inputs["Surface"])
     return mat
 
 

@@ -112,4 +112,5 @@ VISIBLE = "Visible"  # group input: the share of the motes in the air (0..1), ke
 MOTE_DRIFT, MOTE_OMEGA, MOTE_PHASE, MOTE_ORDER, MOTE_SIZE, MOTE_TINT = (
     "mote_drift", "mote_omega", "mote_phase", "mote_order", "mote_size", "mote_tint")
 HEART_THREADS = "heart_threads"
+HEART_CORE = "heart_core"
 EMISSIVE_TINT = "sanctuary_emissive_tint"  # a material's emission seen whole (RGB), for glTF's emissiveFactor
