@@ -169,11 +169,7 @@ def core_material(owner: Owner):
                                          "Strength": g.math("MULTIPLY", glow.outputs[0], CORE_GLOW)})
     facing = g.node("ShaderNodeLayerWeight", {"Blend": 0.5}).outputs["Facing"]
     fade = g.math("POWER", g.math("SUBTRACT", 1.0, facing, clamp=True), 2.0)
-    mix = g.node("ShaderNodeMixShader")
-    g.link(fade, mix.inputs[0])
-    g.link(g.node("ShaderNodeBsdfTransparent").outputs[0], mix.inputs[1])
-    g.link(emit.outputs[0], mix.inputs[2])
-    g.link(mix.outputs[0], out.inputs["Surface"])
+    g.link(g.over_clear(fade, emit.outputs[0]), out.inputs["Surface"])
     return mat
 
 

@@ -54,12 +54,7 @@ def mote_material(owner: Owner):
     emit = g.node("ShaderNodeEmission", {"Color": colour, "Strength": STRENGTH})
     facing = g.node("ShaderNodeLayerWeight", {"Blend": 0.5}).outputs["Facing"]
     core = g.math("POWER", g.math("SUBTRACT", 1.0, facing, clamp=True), 3.0)  # a soft falloff to the rim
-    clear = g.node("ShaderNodeBsdfTransparent")
-    mix = g.node("ShaderNodeMixShader")
-    g.link(core, mix.inputs[0])
-    g.link(clear.outputs[0], mix.inputs[1])
-    g.link(emit.outputs[0], mix.inputs[2])
-    g.link(mix.outputs[0], out.inputs["Surface"])
+    g.link(g.over_clear(core, emit.outputs[0]), out.inputs["Surface"])
     if hasattr(mat, "cycles") and hasattr(mat.cycles, "emission_sampling"):
         mat.cycles.emission_sampling = "NONE"  # hundreds of tiny lights add noise, not light
     return mat

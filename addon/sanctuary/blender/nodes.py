@@ -87,6 +87,14 @@ class Graph:
         self.set(ins["B_Color"], b)
         return {s.identifier: s for s in n.outputs}["Result_Color"]
 
+    def over_clear(self, factor, shader):
+        """A Mix Shader of a Transparent BSDF (factor 0) and `shader` (factor 1); returns its output."""
+        mix = self.node("ShaderNodeMixShader")
+        self.set(mix.inputs[0], factor)
+        self.link(self.node("ShaderNodeBsdfTransparent").outputs[0], mix.inputs[1])
+        self.link(shader, mix.inputs[2])
+        return mix.outputs[0]
+
     def map_range(self, value, from_min, from_max, to_min, to_max, clamp: bool = True, smooth: bool = False):
         n = self.node("ShaderNodeMapRange", clamp=clamp, interpolation_type="SMOOTHSTEP" if smooth else "LINEAR")
         for i, v in enumerate((value, from_min, from_max, to_min, to_max)):

@@ -212,12 +212,7 @@ def shimmer_material(owner: Owner):
     # Never whole: a refracting surface stands in the mist and environment passes the haze is made
     # from, so a fully refracting shell would clear the haze behind it.
     amount = g.math("MULTIPLY", g.math("MULTIPLY", band, info.outputs["Alpha"]), g.math("MULTIPLY", camera, HUM_SHARE))
-    clear = g.node("ShaderNodeBsdfTransparent")
-    mix = g.node("ShaderNodeMixShader")
-    g.link(amount, mix.inputs[0])
-    g.link(clear.outputs[0], mix.inputs[1])
-    g.link(bend.outputs[0], mix.inputs[2])
-    g.link(mix.outputs[0], out.inputs["Surface"])
+    g.link(g.over_clear(amount, bend.outputs[0]), out.inputs["Surface"])
     return mat
 
 
