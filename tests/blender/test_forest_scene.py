@@ -80,6 +80,17 @@ def test_sun_hue_cycles(forest):
     assert len(set(colors)) == 4
 
 
+def test_the_sun_and_sky_dim_to_dusk_by_the_sanctuary(forest):
+    scene = bpy.context.scene
+    sun, background = bpy.data.lights["kaleidoscopic_sun"], scene.world.node_tree.nodes["Background"]
+    seen = {}
+    for frame in (1104, scene.frame_end):
+        scene.frame_set(frame)
+        seen[frame] = (sun.energy, background.inputs["Strength"].default_value)
+    day, dusk = seen[1104], seen[scene.frame_end]
+    assert dusk[0] < 0.5 * day[0] and dusk[1] < 0.5 * day[1]
+
+
 def test_the_drops_blender_draws_are_the_drip_core_computes(fresh_bpy):
     """The drip is written twice, in numpy (core.world.leaves.drop_state: sound, export stand-ins) and as
     the leaves' node graph: frame by frame, every visible drop Blender draws is where core puts it, as big."""

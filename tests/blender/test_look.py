@@ -4,6 +4,7 @@ Orderings only, robust at 96x54: the figures of the look are scripts/bench_look.
 """
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -97,8 +98,10 @@ def test_the_heart_outshines_its_surround_when_warm_and_shrinks_and_dims_when_gr
         assert heart_ratio(*seen[f]) > 1.0, f  # brighter than what lies around it
     area = {f: (b[2] - b[0]) * (b[3] - b[1]) for f, (_, b) in seen.items()}
     assert area[PANIC] < 0.5 * area[FOREST]
-    lum = {f: luminance(window(img, b)).mean() for f, (img, b) in seen.items()}
-    assert lum[PANIC] < lum[FOREST] and lum[PANIC] < lum[SANCTUARY]
+    # The heart's own light: the brightest tenth of its box (the box's mean mixes in what lies behind it,
+    # which the sanctuary's dusk darkens).
+    lum = {f: np.percentile(luminance(window(img, b)), 90) for f, (img, b) in seen.items()}
+    assert lum[PANIC] < lum[FOREST] and lum[PANIC] < lum[SANCTUARY], lum
 
 
 def test_frost_whitens_the_stone_at_the_panic_and_the_moat_is_not_white(film, tmp_path):

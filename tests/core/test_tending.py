@@ -149,3 +149,15 @@ def test_grasped_at_the_heart_shrinks_to_half_and_dims_to_a_fifth(cfg, response)
     assert ch["scale"][panic].min() <= 0.5 * ch["scale"][forest].mean()
     assert ch["glow"][panic].mean() <= 0.2 * ch["glow"][forest].mean()
     assert ch["flicker"][panic].max() > 0
+
+
+def test_the_day_dims_to_dusk_from_the_response_into_the_sanctuary(cfg):
+    response, sanctuary = tl.beat(cfg["timeline"], "response"), tl.beat(cfg["timeline"], "sanctuary")
+    t = np.linspace(0.0, sanctuary.end, 400)
+    light = tending.daylight(cfg, t)
+    assert np.all(light[t <= response.start] == 1.0)
+    assert np.all(np.diff(light) <= 0.0)
+    assert np.allclose(light[t >= sanctuary.start + 0.5 * sanctuary.duration], tending.DUSK)
+    # The sun sinks with it: the dusk is the same easing, so they end together.
+    el = tending.sun_elevation(cfg, t)
+    assert np.all((light < 1.0) == (el < cfg["sky"]["sun_elevation"]))

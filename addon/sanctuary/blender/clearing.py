@@ -26,7 +26,7 @@ def build_clearing(cfg: dict, owner: Owner, floor_material, response, plans) -> 
     heart_pos = landmarks(cfg)["heart"]
     heart_base = heart_pos - np.array([0.0, 0.0, cfg["heart"]["size"] / 2])
     group = frost.front_group(owner, cfg, frames, channels["frost"])
-    build_heart(cfg, owner, heart_base, frames, seconds, channels, group, close_up_facing(plans))
+    build_heart(cfg, owner, heart_base, frames, seconds, channels, group, close_up_facing(plans), (pedestal,))
     for mat in (pedestal.data.materials[0], floor_material):
         frost.overlay(mat, group, heart_base, cfg["frost"]["color"])
     world_verts = shape.vertices.astype(np.float64) + np.array(pedestal.location)

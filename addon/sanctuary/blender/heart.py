@@ -7,7 +7,9 @@ Three parts, all keyed from the heart's channels (core.clearing.heart), frame by
 - the threads (`heart_threads`, parented to the body): fine filaments of blue-white light spun
   through it, light running along them, swaying slowly.
 - the light (`heart_light`): a point light in the body, its power and colour keyed, with no node
-  tree (glTF's exporter reads a light's colour and power from its nodes when it has them).
+  tree (glTF's exporter reads a light's colour and power from its nodes when it has them); it lights
+  the clearing but not the stone under it, which `heart_contact` (a share of it, linked to the stone
+  alone) lights instead.
 The body scales about its tip, which stands on the pedestal: shrinking, it stays in contact.
 """
 from __future__ import annotations
@@ -28,11 +30,13 @@ ASYMMETRY = 0.6
 CORE_GLOW = 0.8  # the core's emission per unit of glow, face on
 CORE_SHARE = 0.6  # the core's size, of the body's
 THREAD_GLOW = 2.5  # the threads' emission per unit of glow
+CONTACT = 0.03  # the heart's light on the stone it rests on, against its light on the clearing
 
 
 def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: np.ndarray,
-                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float] = (0.0, 0.0)):
-    """The heart with its tip at `position` (x, y, z in m) on the pedestal.
+                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float] = (0.0, 0.0),
+                stone: tuple = ()):
+    """The heart with its tip at `position` (x, y, z in m) on the pedestal (`stone`: its objects).
 
     facing: (seconds, yaw) - when and toward which heading the heart's face must point.
     Returns (body, light) objects."""
@@ -70,15 +74,24 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     light_data.shadow_soft_size = size * 0.6
     light = owner.object(names.HEART_LIGHT, light_data)
     light.location = tuple(position)
-    # The light lights the clearing, not the body it sits in (that would wash it to white).
-    if hasattr(light, "light_linking"):
-        receivers = owner.new("collections", "heart_light_receivers")
-        receivers.objects.link(heart)
-        receivers.objects.link(threads)
-        receivers.objects.link(core)
-        light.light_linking.receiver_collection = receivers
-        for entry in receivers.collection_objects:
-            entry.light_linking.link_state = "EXCLUDE"
+    # The light lights the clearing, not the body it sits in (that would wash it to white) nor the stone
+    # it rests on: a hand's width below it, that burnt to the heart's own white, and the beacon no longer
+    # outshone its surround. The stone takes a contact glow of CONTACT of it instead, from a second light
+    # linked to the stone alone, so the far trunks still get the whole light.
+    receivers = owner.new("collections", "heart_light_receivers")
+    for obj in (heart, threads, core, *stone):
+        receivers.objects.link(obj)
+    light.light_linking.receiver_collection = receivers
+    for entry in receivers.collection_objects:
+        entry.light_linking.link_state = "EXCLUDE"
+    contact_data = owner.new("lights", names.HEART_CONTACT, "POINT")
+    contact_data.shadow_soft_size = light_data.shadow_soft_size
+    contact = owner.object(names.HEART_CONTACT, contact_data)
+    contact.parent = light
+    touched = owner.new("collections", "heart_contact_receivers")
+    for obj in stone:
+        touched.objects.link(obj)
+    contact.light_linking.receiver_collection = touched
 
     shown = core_heart.expressed(channels, seconds, h["pulse_bpm"], cfg["seed"])
     # A slow turn, so the heart shows its face to every side; the close-up gets it full on.
@@ -95,14 +108,15 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     tbsdf = threads_mat.node_tree.nodes["Principled BSDF"]
     compat.write_curve(threads_mat.node_tree, tbsdf.inputs["Emission Strength"].path_from_id("default_value"),
                        frames, THREAD_GLOW * shown["glow"])
-    compat.write_curve(light_data, "energy", frames, shown["light"])
     color = core_heart.mix_color(h["moonlight"], h["dawn"], channels["warmth"])
-    for i in range(3):
-        compat.write_curve(light_data, "color", frames, color[:, i], index=i)
+    for data, share in ((light_data, 1.0), (contact_data, CONTACT)):
+        compat.write_curve(data, "energy", frames, share * shown["light"])
+        for i in range(3):
+            compat.write_curve(data, "color", frames, color[:, i], index=i)
     core_tree = core_mat.node_tree
     compat.write_curve(core_tree, 'nodes["glow"].outputs[0].default_value', frames, shown["glow"])
     compat.write_curve(core_tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
-    for id_data in (heart, tree, light_data, light, threads, threads_mat.node_tree, core_tree):
+    for id_data in (heart, tree, light_data, contact_data, light, threads, threads_mat.node_tree, core_tree):
         owner.tag(id_data.animation_data.action)
     heart[names.CHANNELS] = "scale glow warmth flicker frost: see core/clearing/heart.py"
     return heart, light

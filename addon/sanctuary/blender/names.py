@@ -37,6 +37,7 @@ PEDESTAL = "pedestal"
 PEDESTAL_ROOTS = "pedestal_roots"
 HEART = "heart"
 HEART_LIGHT = "heart_light"
+HEART_CONTACT = "heart_contact"  # the heart's glow on the stone it rests on
 SUN = "kaleidoscopic_sun"
 CRYSTALS = "frost_crystals"
 MOAT = "moat"

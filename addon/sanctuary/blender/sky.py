@@ -24,7 +24,7 @@ def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
     the world is assigned when the build commits.
 
     The sun's hue cycles; from the response beat on it warms toward amber with
-    the heart, and in the sanctuary beat it sinks so the shadows grow long."""
+    the heart, and in the sanctuary beat it sinks so the shadows grow long and the day dims to dusk."""
     sky, timeline = cfg["sky"], cfg["timeline"]
     fps = timeline["fps"]
     seconds, state = plan.sky
@@ -41,6 +41,7 @@ def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
     sun.location = (0.0, 0.0, 30.0)
     pitch = [core_sky.sun_rotation(sky, el)[1] for el in tending.sun_elevation(cfg, seconds)]
     compat.write_curve(sun, "rotation_euler", frames, pitch, index=1)
+    compat.write_curve(light, "energy", frames, sky["sun_strength"] * state.light, linear=False)
     for id_data in (light, sun):
         owner.tag(id_data.animation_data.action)
 
@@ -60,6 +61,8 @@ def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
         fc = compat.write_curve(tree, f'nodes["{name}"].outputs[0].default_value', tl.frame_at(film, fps), values)
         fc.extrapolation = "LINEAR"
     compat.write_curve(tree, 'nodes["warm"].outputs[0].default_value', frames, state.warm, linear=False)
+    compat.write_curve(tree, 'nodes["Background"].inputs["Strength"].default_value', frames,
+                       sky["sky_strength"] * state.light, linear=False)
     for i, axis in enumerate("xyz"):
         compat.write_curve(tree, f'nodes["sun_{axis}"].outputs[0].default_value', frames, state.sun[:, i])
     owner.tag(tree.animation_data.action)

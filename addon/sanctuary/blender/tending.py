@@ -18,6 +18,7 @@ from .meshes import mesh_from_polygons
 from .motes import build_motes, sphere_polygons
 
 WARM_GLOW = (1.0, 0.66, 0.35, 1.0)
+PATTERN_GLOW = 1.2  # the gathered leaves' emission when the world is warmest
 RING_SEGMENTS = 96
 
 
@@ -41,17 +42,20 @@ def gathered_leaves(cfg, owner, schedule, response, leaf_mesh, fps) -> list:
     mat, g, bsdf = principled(owner, "gathered_leaf")
     info = g.node("ShaderNodeObjectInfo")
     g.link(info.outputs["Color"], bsdf.inputs["Base Color"])
-    bsdf.inputs["Metallic"].default_value = 0.5
-    bsdf.inputs["Roughness"].default_value = 0.15
-    bsdf.inputs["Coat Weight"].default_value = 0.6
+    # Coloured metal: it mirrors the sky through its own emerald or sapphire, so the pattern reads as
+    # jewels from the orbit; half metal under a thick coat mirrored the sky's white core and read pale.
+    bsdf.inputs["Metallic"].default_value = 1.0
+    bsdf.inputs["Roughness"].default_value = 0.12
+    bsdf.inputs["Coat Weight"].default_value = 0.1
     bsdf.inputs["Thin Film Thickness"].default_value = 320.0
     # The glow is the leaf's own emerald or sapphire, warmed: warm points that still
     # read as the leaves the dreamer laid (a plain warm glow turned them cream).
-    g.link(g.mix_color(0.35, info.outputs["Color"], WARM_GLOW), bsdf.inputs["Emission Color"])
+    g.link(g.mix_color(0.2, info.outputs["Color"], WARM_GLOW), bsdf.inputs["Emission Color"])
     glow_path = bsdf.inputs["Emission Strength"].path_from_id("default_value")
     step = max(1, fps // 4)
     warm = core_tending.world_warmth(cfg, response.seconds[::step], response.channels["warmth"])
-    compat.write_curve(mat.node_tree, glow_path, response.frames[::step], 3.0 * warm)
+    # A soft glow: at 3 the warm leaves burnt to white dots in the sanctuary.
+    compat.write_curve(mat.node_tree, glow_path, response.frames[::step], PATTERN_GLOW * warm)
     owner.tag(mat.node_tree.animation_data.action)
     mesh = leaf_mesh.copy()
     owner.tag(mesh)

@@ -69,12 +69,12 @@ class ScenePlan:
     @cached_property
     def sky(self) -> tuple[np.ndarray, sky.SkyState]:
         """The kaleidoscopic sky through the film: (seconds (T,), its state at them), keyed often enough
-        that what does not move linearly (the warmth, the sun sinking) follows the story."""
+        that what does not move linearly (the warmth, the sun sinking, the dusk) follows the story."""
         step = min(self.cfg["sky"]["hue_cycle"] / sky.KEYS_PER_CYCLE, 1.0)
         seconds = np.arange(0.0, timeline.film_seconds(self.cfg["timeline"]) + step, step)
         warm = tending.world_warmth(self.cfg, seconds, self.response.channels["warmth"])
         return seconds, sky.sky_state(self.cfg["sky"], seconds, self.seed, warm,
-                                      tending.sun_elevation(self.cfg, seconds))
+                                      tending.sun_elevation(self.cfg, seconds), tending.daylight(self.cfg, seconds))
 
     @cached_property
     def schedule(self) -> tending.Schedule:

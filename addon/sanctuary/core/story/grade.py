@@ -11,29 +11,33 @@ import numpy as np
 
 from . import timeline as tl
 
-# beat: (saturation multiplier, tint of the light in linear RGB, about luminance-neutral)
+# The dusk's exposure: the picture dims round the beacon, whose light AgX keeps near white.
+SANCTUARY_EXPOSURE = 0.6
+
+# beat: (saturation multiplier, tint of the light in linear RGB (about luminance-neutral), exposure)
 GRADES = {
-    "forest": (1.35, (1.0, 1.0, 1.0)),
-    "discovery": (1.3, (1.0, 1.0, 1.03)),
-    "approach": (0.75, (0.9, 0.98, 1.16)),
-    "panic": (0.5, (0.84, 0.96, 1.24)),
-    "realization": (0.55, (0.86, 0.97, 1.2)),
-    "tending": (1.0, (0.98, 1.02, 1.0)),
-    "response": (1.15, (1.14, 0.99, 0.84)),
-    "sanctuary": (1.2, (1.2, 1.0, 0.76)),
+    "forest": (1.35, (1.0, 1.0, 1.0), 1.0),
+    "discovery": (1.3, (1.0, 1.0, 1.03), 1.0),
+    "approach": (0.75, (0.9, 0.98, 1.16), 0.9),
+    "panic": (0.5, (0.84, 0.96, 1.24), 0.75),  # near darkness round the flickering heart
+    "realization": (0.55, (0.86, 0.97, 1.2), 0.8),
+    "tending": (1.0, (0.98, 1.02, 1.0), 1.0),
+    "response": (1.15, (1.14, 0.99, 0.84), 1.0),
+    "sanctuary": (1.2, (1.2, 1.0, 0.76), SANCTUARY_EXPOSURE),
 }
 
 
 def grade(timeline: dict) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Keys of the grade: ((seconds (K,), saturation (K,)), tint (K, 3)): two keys a beat, at a quarter
-    and three quarters of it; between them Blender's Bezier eases one beat's grade into the next."""
+    and three quarters of it; between them Blender's Bezier eases one beat's grade into the next. The tint
+    is the light's times the beat's exposure (a linear multiplier)."""
     times, sat, tint = [], [], []
     for span in tl.beat_spans(timeline):
-        s, rgb = GRADES[span.name]
+        s, rgb, exposure = GRADES[span.name]
         for u in (0.25, 0.75):
             times.append(span.start + u * span.duration)
             sat.append(s)
-            tint.append(rgb)
+            tint.append(tuple(exposure * c for c in rgb))
     return (np.array(times), np.array(sat)), np.array(tint, dtype=np.float64)
 
 

@@ -183,10 +183,28 @@ def world_warmth(cfg: dict, seconds: np.ndarray, warmth: np.ndarray) -> np.ndarr
     return ease(u) * np.interp(seconds, np.arange(len(warmth)) / cfg["timeline"]["fps"], warmth)
 
 
+DUSK = 0.2  # the sky's and the sun's light at the end of the sanctuary, against the day's
+
+
+def _sinking(cfg: dict, seconds: np.ndarray) -> np.ndarray:
+    """0 until the middle of the response beat, easing to 1 at the middle of the sanctuary: the sun goes
+    down as the warmth returns, and the sanctuary's beacon shot is at dusk."""
+    timeline = cfg["timeline"]
+    response, sanctuary = tl.beat(timeline, "response"), tl.beat(timeline, "sanctuary")
+    a, b = response.start + 0.5 * response.duration, sanctuary.start + 0.5 * sanctuary.duration
+    return ease((np.asarray(seconds) - a) / max(b - a, 1e-6))
+
+
 def sun_elevation(cfg: dict, seconds: np.ndarray) -> np.ndarray:
-    """The sun holds, then sinks through the sanctuary beat so the shadows grow long."""
-    sanctuary = tl.beat(cfg["timeline"], "sanctuary")
-    u = (np.asarray(seconds) - sanctuary.start) / max(sanctuary.duration, 1e-6)
+    """The sun's elevation (deg): it holds, then sinks from the response into the sanctuary so the shadows
+    grow long."""
     high = cfg["sky"]["sun_elevation"]
     low = min(high, 9.0)
-    return high + (low - high) * ease(u)
+    return high + (low - high) * _sinking(cfg, seconds)
+
+
+def daylight(cfg: dict, seconds: np.ndarray) -> np.ndarray:
+    """The sky's and the sun's strength (T,) against the preset's, 1 until the sun starts sinking: as it
+    sinks the day dims to DUSK, so the heart, a steady beacon, is the brightest thing in the clearing
+    (LOOK.md: "the light sinks and shifts")."""
+    return 1.0 + (DUSK - 1.0) * _sinking(cfg, seconds)

@@ -46,19 +46,25 @@ def sun_rotation(sky: dict, elevation: float | None = None) -> tuple[float, floa
 @dataclass(frozen=True)
 class SkyState:
     """The kaleidoscope at some times: the sun's hue (turns, unbounded), the spin (rad), the sun's
-    direction (T, 3) and how warm the world has turned (0..1)."""
+    direction (T, 3), how warm the world has turned (0..1) and the daylight (the sky's and the sun's
+    strength against the preset's, 0..1)."""
 
     hue: np.ndarray
     spin: np.ndarray
     sun: np.ndarray
     warm: np.ndarray
+    light: np.ndarray
 
 
-def sky_state(sky: dict, seconds: np.ndarray, seed: int, warm: np.ndarray, elevation: np.ndarray) -> SkyState:
+def sky_state(sky: dict, seconds: np.ndarray, seed: int, warm: np.ndarray, elevation: np.ndarray,
+              light: np.ndarray | None = None) -> SkyState:
+    """The kaleidoscope at seconds (T,); warm, elevation (deg) and light (default 1) are (T,)."""
     seconds = np.asarray(seconds, dtype=np.float64)
     phase = (seed % 997) / 997.0  # where in the spectrum this seed's film begins
+    light = np.ones(len(seconds)) if light is None else np.asarray(light, float)
     return SkyState(phase + seconds / sky["hue_cycle"], 2 * np.pi * seconds / SPIN_PERIOD,
-                    np.array([sun_direction(sky, e) for e in np.asarray(elevation)]), np.asarray(warm, float))
+                    np.array([sun_direction(sky, e) for e in np.asarray(elevation)]), np.asarray(warm, float),
+                    light)
 
 
 def sun_color(sky: dict, state: SkyState) -> np.ndarray:
@@ -123,7 +129,8 @@ def hemisphere(n: int = 512) -> np.ndarray:
 
 
 def mean_sky(sky: dict, state: SkyState) -> np.ndarray:
-    """(T, 3) the sky's average colour over the upper hemisphere at each time: what the haze takes on."""
+    """(T, 3) the sky's average colour over the upper hemisphere at each time, in its daylight: what the
+    haze takes on."""
     dirs = hemisphere()
-    return np.array([sky_radiance(dirs, sky, h, sp, s, w).mean(axis=0)
-                     for h, sp, s, w in zip(state.hue, state.spin, state.sun, state.warm)])
+    return np.array([sky_radiance(dirs, sky, h, sp, s, w).mean(axis=0) * light
+                     for h, sp, s, w, light in zip(state.hue, state.spin, state.sun, state.warm, state.light)])
