@@ -2,6 +2,7 @@
 """The README's pictures, rendered from the default preset: how each was made is this script.
 
     .venv/bin/python scripts/readme_images.py [--out docs/images] [--only stills,beats,heart,clearing,lookbook]
+                                              [--samples 32] [--beats forest,...]
 
 - forest_canopy.png / clearing_edge.png: frames 100 and 936 through the film's shots, 640x360, preview tier;
 - beats.png: one still from the middle of each beat, the film's own shots, 4 x 2 at 320x180, preview tier;
@@ -102,6 +103,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "images"))
     ap.add_argument("--only", default="stills,beats,heart,clearing,lookbook")
     ap.add_argument("--samples", type=int, default=32, help="the look book's samples per pixel")
+    ap.add_argument("--beats", default=None, help="the look book's beats to render (default all), e.g. tending,panic")
     a = ap.parse_args()
     out, only = Path(a.out), set(a.only.split(","))
 
@@ -144,7 +146,8 @@ def main() -> None:
     if "lookbook" in only:
         quality((960, 540), a.samples)
         for i, (b, f) in enumerate(beats, 1):
-            write_png(still(f"look book {b}", f), out / "lookbook" / f"{i:02d}_{b}.png")
+            if a.beats is None or b in a.beats.split(","):
+                write_png(still(f"look book {b}", f), out / "lookbook" / f"{i:02d}_{b}.png")
     for key, name, cam, beat in (("heart", "heart_warm.png", HEART_CAM, "sanctuary"),
                                  ("heart", "heart_frosted.png", HEART_CAM, "panic"),
                                  ("clearing", "clearing.png", CLEARING_CAM, "response")):

@@ -91,8 +91,8 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
     elif move == "locked":
         pos = ring(3.0 + 0 * e, rise + 1.4 + 0 * e, heading + 0 * e)
     elif move == "orbit":
-        # Above the capital (1.4 m): the heart shows over its rim and the patterns open out below.
-        pos = ring(4.2 + 0 * e, rise + 2.1 + 0 * e, heading + e * (2 * math.pi / 3))
+        # At eye height, over the capital (1.4 m): the heart shows above its rim, the patterns below.
+        pos = ring(4.2 + 0 * e, rise + 1.6 + 0 * e, heading + e * (2 * math.pi / 3))
     elif move == "pull_back":
         pos = ring(1.6 + 5.4 * e, rise + 1.3 + 0.9 * e, heading + 0.1 * e)
     elif move == "crane_out":
