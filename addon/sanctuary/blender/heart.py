@@ -34,8 +34,7 @@ CONTACT = 0.03  # the heart's light on the stone it rests on, against its light 
 
 
 def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: np.ndarray,
-                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float] = (0.0, 0.0),
-                stone: tuple = ()):
+                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float], stone: tuple):
     """The heart with its tip at `position` (x, y, z in m) on the pedestal (`stone`: its objects).
 
     facing: (seconds, yaw) - when and toward which heading the heart's face must point.

@@ -11,9 +11,6 @@ import numpy as np
 
 from . import timeline as tl
 
-# The dusk's exposure: the picture dims round the beacon, whose light AgX keeps near white.
-SANCTUARY_EXPOSURE = 0.6
-
 # beat: (saturation multiplier, tint of the light in linear RGB (about luminance-neutral), exposure)
 GRADES = {
     "forest": (1.35, (1.0, 1.0, 1.0), 1.0),
@@ -23,7 +20,7 @@ GRADES = {
     "realization": (0.55, (0.86, 0.97, 1.2), 0.8),
     "tending": (1.0, (0.98, 1.02, 1.0), 1.0),
     "response": (1.15, (1.14, 0.99, 0.84), 1.0),
-    "sanctuary": (1.2, (1.2, 1.0, 0.76), SANCTUARY_EXPOSURE),
+    "sanctuary": (1.2, (1.2, 1.0, 0.76), 0.6),  # dusk round the beacon, whose light AgX keeps near white
 }
 
 
