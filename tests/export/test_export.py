@@ -111,20 +111,38 @@ def test_gltf_carries_the_film(tmp_path, truth):
     glow = f"/materials/{mats.index('heart')}/extensions/KHR_materials_emissive_strength/emissiveStrength"
     color = f"/extensions/KHR_lights_punctual/lights/{lights.index('heart_light')}/color"
     for f in FRAMES:
-        t, want = f / FPS, truth[f]
+        t, want = (f - RANGE[0]) / FPS, truth[f]  # the clip starts at 0 s, at its first frame
         assert sample(doc, blob, ("heart", "scale"), t)[0] == pytest.approx(want["heart_scale"], rel=1e-3)
         assert sample(doc, blob, glow, t)[0] == pytest.approx(want["glow"], rel=1e-3)
         x, y, z = want["camera"]  # Blender's Z-up is glTF's Y-up
         assert sample(doc, blob, (CAMERA, "translation"), t) == pytest.approx([x, z, -y], abs=1e-3)
         assert sample(doc, blob, color, t) == pytest.approx(want["light_color"], abs=1e-3)
+    # A viewer that plays no pointer animation shows the first frame: every static value is that frame's.
+    first = truth[RANGE[0]]
+    heart_mat = doc["materials"][mats.index("heart")]
+    assert heart_mat["extensions"]["KHR_materials_emissive_strength"]["emissiveStrength"] == \
+        pytest.approx(first["glow"], rel=1e-3)
+    light = doc["extensions"]["KHR_lights_punctual"]["lights"][lights.index("heart_light")]
+    assert light["color"] == pytest.approx(first["light_color"], abs=1e-3)
+    heart_node = next(n for n in doc["nodes"] if n["name"] == "heart")
+    assert heart_node["scale"][0] == pytest.approx(first["heart_scale"], rel=1e-3)
+    starts = [accessor(doc, blob, s["input"])[0, 0] for s in doc["animations"][0]["samplers"]]
+    assert min(starts) == pytest.approx(0.0, abs=1e-6)
+    # Hidden drops wait at their leaves, not under the floor: the scene's bounds are the forest's.
+    for i, node in enumerate(doc["nodes"]):
+        if node["name"].startswith("drop_standin_"):
+            for ch in doc["animations"][0]["channels"]:
+                if ch["target"].get("node") == i and ch["target"]["path"] == "translation":
+                    keys = accessor(doc, blob, doc["animations"][0]["samplers"][ch["sampler"]]["output"])
+                    assert keys[:, 1].min() > -1.0, node["name"]  # glTF's Y is Blender's Z
     extras = doc["scenes"][0]["extras"]
+    assert extras["sanctuary_clip"] == {"time_zero_frame": RANGE[0], "last_frame": RANGE[1], "fps": FPS}
     shots = json.loads(extras["sanctuary_shots"])
     cameras = {n["name"] for n in doc["nodes"] if "camera" in n}
     assert len(shots) == 8 and {s["camera"] for s in shots} == cameras
     assert [b["name"] for b in json.loads(extras["sanctuary_beats"])][0] == "forest"
     assert "KHR_animation_pointer" in doc["extensionsUsed"]
     # The heart's node-made emission goes out as its overall tint (moonlight with some dawn), not white.
-    heart_mat = doc["materials"][mats.index("heart")]
     moon = np.array([0.42, 0.6, 1.0])  # the default preset's moonlight: blue leads
     tint = np.array(heart_mat["emissiveFactor"])
     assert tint.max() == pytest.approx(1.0) and tint.min() < 0.9 and np.argmax(tint) == np.argmax(moon)
@@ -263,9 +281,9 @@ def test_gltf_leaves_are_gpu_instances_where_blender_has_them(tmp_path):
                           if i.is_instance and i.object.original.name == "mercury_leaves"])
         shown = 0
         for name in standins:
-            scale = sample(doc, blob, (name, "scale"), frame / FPS)
+            scale = sample(doc, blob, (name, "scale"), (frame - 40) / FPS)  # the clip starts at frame 40
             if scale.max() > 1e-4:  # float32 key times: a hidden drop can read a hair above 0
-                x, y, z = sample(doc, blob, (name, "translation"), frame / FPS)
+                x, y, z = sample(doc, blob, (name, "translation"), (frame - 40) / FPS)
                 assert np.min(np.linalg.norm(drops - [x, -z, y], axis=1)) < 1e-4
                 shown += 1
         assert shown > 10

@@ -25,37 +25,50 @@ from .standins import make_standins, remove_standins
 
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op = bpy.ops.export_scene.gltf
+    scene = bpy.context.scene
+    # Static values are those of the clip's first frame (the exporter takes frame 0's unless told to
+    # keep the current one), and the clip starts at 0 s: a player shows the opening at once.
+    scene.frame_set(frames[0])
     op(**compat.operator_kwargs(
         op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
         # One clip for the whole film (SCENE mode, not split per object); pointer animation
         # carries the heart's glow, light colour and power, and camera lenses.
         export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
-        export_pointer_animation=True,
+        export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
-    tint_emission(path)
-    scene = bpy.context.scene
     scene.frame_set(frames[0])
+    finish_gltf(path, frames, scene.render.fps / scene.render.fps_base)
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
     add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
 
 
-def tint_emission(path: Path) -> int:
-    """Give each material whose emission colour is made by nodes its overall tint as emissiveFactor.
+def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
+    """What Blender's glTF exporter leaves out or gets wrong, written into its file:
 
-    Blender's glTF exporter sends a node-made Emission Color out as white (1, 1, 1), keeping its
-    keyed strength (KHR_materials_emissive_strength, animated by pointer); the build records the
-    colour seen whole on the material (names.EMISSIVE_TINT, carried as extras). Returns how many."""
+    - a node-made emission colour goes out as white, and a strength at or under 1 is folded into
+      emissiveFactor with KHR_materials_emissive_strength left empty (the keyed strength then plays
+      on top of it, too dim): emissiveFactor becomes the colour seen whole (names.EMISSIVE_TINT, from
+      the build) and emissiveStrength the material's strength at the first frame, written explicitly;
+    - the clip's time 0 is film frame frames[0]: the scene's extras say so (sanctuary_clip), since
+      shots, beats and events stay in film frames."""
     gltf = GltfFile(path)
-    n = 0
-    for mat in gltf.doc.get("materials", []):
+    doc = gltf.doc
+    for mat in doc.get("materials", []):
         tint = mat.get("extras", {}).get(EMISSIVE_TINT)
-        if tint is not None and "emissiveFactor" in mat:
-            mat["emissiveFactor"] = [float(v) for v in tint][:3]
-            n += 1
-    if n:
-        gltf.save()
-    return n
+        source = bpy.data.materials.get(mat["name"])
+        if tint is None or source is None:
+            continue
+        strength = next(n for n in source.node_tree.nodes if n.type == "BSDF_PRINCIPLED").inputs["Emission Strength"]
+        mat["emissiveFactor"] = [float(v) for v in tint][:3]
+        mat.setdefault("extensions", {})["KHR_materials_emissive_strength"] = {
+            "emissiveStrength": float(strength.default_value)}
+        used = doc.setdefault("extensionsUsed", [])
+        if "KHR_materials_emissive_strength" not in used:
+            used.append("KHR_materials_emissive_strength")
+    extras = doc["scenes"][doc.get("scene", 0)].setdefault("extras", {})
+    extras["sanctuary_clip"] = {"time_zero_frame": int(frames[0]), "last_frame": int(frames[1]), "fps": fps}
+    gltf.save()
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:

@@ -4,7 +4,7 @@ made for an export and removed after it.
 The forest's drops are geometry-nodes instances that no exporter carries well
 (realized per frame they run to gigabytes); these few objects carry their motion
 into every format as plain transform animation: swelling at the tip, falling,
-vanishing on landing (scale 0). Their keys come from core.world.leaves.drop_state, the
+vanishing on landing (scale 0) and waiting, hidden, at the tip. Their keys come from core.world.leaves.drop_state, the
 same drip the geometry nodes evaluate.
 """
 from __future__ import annotations
@@ -48,10 +48,17 @@ def make_standins(scene, frames: tuple[int, int], count: int = COUNT) -> list:
     frame_list = np.arange(frames[0], frames[1] + 1)
     pos = np.empty((len(frame_list), len(pick), 3))
     size = np.empty_like(pos)
+    shown = np.zeros(len(pick), bool)
     for i, t in enumerate(drip_clock(leaves, frame_list)):
         d = drop_state(t, a[names.DRIP_PERIOD][pick], a[names.DRIP_PHASE][pick], tip[pick],
                        a[names.FALL_HEIGHT][pick], a[names.LEAF_SCALE][pick])
         pos[i], size[i] = d.position, d.scale * d.visible[:, None]
+        # A hidden drop is not moved away (the drip keeps it falling, tens of metres under the floor,
+        # which stretched every viewer's bounds): it shrinks where it landed, then waits at its tip.
+        landed = ~d.visible & shown
+        pos[i][landed] = pos[i - 1][landed]
+        pos[i][~d.visible & ~shown] = tip[pick][~d.visible & ~shown]
+        shown = d.visible
     made = []
     for j in range(len(pick)):
         obj = bpy.data.objects.new(names.drop_standin(j), drop.data)
