@@ -137,10 +137,11 @@ def test_gltf_carries_the_film(tmp_path, truth):
                     assert keys[:, 1].min() > -1.0, node["name"]  # glTF's Y is Blender's Z
     extras = doc["scenes"][0]["extras"]
     assert extras["sanctuary_clip"] == {"time_zero_frame": RANGE[0], "last_frame": RANGE[1], "fps": FPS}
-    shots = json.loads(extras["sanctuary_shots"])
+    shots = extras["sanctuary_shots"]  # JSON, not JSON text
     cameras = {n["name"] for n in doc["nodes"] if "camera" in n}
     assert len(shots) == 8 and {s["camera"] for s in shots} == cameras
-    assert [b["name"] for b in json.loads(extras["sanctuary_beats"])][0] == "forest"
+    assert [b["name"] for b in extras["sanctuary_beats"]][0] == "forest"
+    assert isinstance(extras["sanctuary_events"], list) and isinstance(extras["sanctuary_build"], str)
     assert "KHR_animation_pointer" in doc["extensionsUsed"]
     # The heart's node-made emission goes out as its overall tint (moonlight with some dawn), not white.
     moon = np.array([0.42, 0.6, 1.0])  # the default preset's moonlight: blue leads

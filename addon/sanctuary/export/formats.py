@@ -7,6 +7,7 @@ operator accepts (they differ between 4.2 and 5.0).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -32,7 +33,7 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     op(**compat.operator_kwargs(
         op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
         # One clip for the whole film (SCENE mode, not split per object); pointer animation
-        # carries the heart's glow, light colour and power, and camera lenses.
+        # carries the heart's glow, light colours and powers (the shots' lenses are not keyed).
         export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
         export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
@@ -51,7 +52,9 @@ def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
       on top of it, too dim): emissiveFactor becomes the colour seen whole (names.EMISSIVE_TINT, from
       the build) and emissiveStrength the material's strength at the first frame, written explicitly;
     - the clip's time 0 is film frame frames[0]: the scene's extras say so (sanctuary_clip), since
-      shots, beats and events stay in film frames."""
+      shots, beats and events stay in film frames;
+    - the scene's extras that Blender holds as JSON text (shots, beats, events, markers, build) become
+      JSON objects."""
     gltf = GltfFile(path)
     doc = gltf.doc
     for mat in doc.get("materials", []):
@@ -67,6 +70,9 @@ def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
         if "KHR_materials_emissive_strength" not in used:
             used.append("KHR_materials_emissive_strength")
     extras = doc["scenes"][doc.get("scene", 0)].setdefault("extras", {})
+    for key, value in extras.items():  # Blender keeps the shots, beats, events as JSON text in ID properties
+        if key.startswith("sanctuary_") and isinstance(value, str) and value[:1] in "[{":
+            extras[key] = json.loads(value)
     extras["sanctuary_clip"] = {"time_zero_frame": int(frames[0]), "last_frame": int(frames[1]), "fps": fps}
     gltf.save()
 
