@@ -256,6 +256,12 @@ def test_gltf_leaves_are_gpu_instances_where_blender_has_them(tmp_path):
     assert code == 0, stderr
     doc, blob = read_glb(out)
     assert "EXT_mesh_gpu_instancing" in doc["extensionsUsed"]
+    # The mercury's node-made film goes out as iridescence too (the middle of its range), as the fallen leaves'.
+    films = {m["name"]: m["extensions"]["KHR_materials_iridescence"] for m in doc["materials"]
+             if "KHR_materials_iridescence" in m.get("extensions", {})}
+    assert films["mercury"]["iridescenceThicknessMaximum"] == pytest.approx(425.0)  # sketch: 250-600 nm
+    assert films["mercury"]["iridescenceIor"] == pytest.approx(1.5)
+    assert films["fallen_leaf"]["iridescenceThicknessMaximum"] == pytest.approx(320.0)
     nodes = {n["name"]: n["extensions"]["EXT_mesh_gpu_instancing"]["attributes"]
              for n in doc["nodes"] if "EXT_mesh_gpu_instancing" in n.get("extensions", {})}
 

@@ -46,6 +46,7 @@ def mercury(owner: Owner, leaves: dict):
     lo, hi = leaves["thin_film"]
     g.link(g.map_range(mix, 0.1, 1.15, lo, hi), bsdf.inputs["Thin Film Thickness"])
     bsdf.inputs["Thin Film IOR"].default_value = 1.5
+    mat[names.THIN_FILM] = [float(lo), float(hi)]  # the exporters cannot read a node-made thickness
     return mat
 
 

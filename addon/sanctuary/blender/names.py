@@ -115,3 +115,4 @@ MOTE_DRIFT, MOTE_OMEGA, MOTE_PHASE, MOTE_ORDER, MOTE_SIZE, MOTE_TINT = (
 HEART_THREADS = "heart_threads"
 HEART_CORE = "heart_core"
 EMISSIVE_TINT = "sanctuary_emissive_tint"  # a material's emission seen whole (RGB), for glTF's emissiveFactor
+THIN_FILM = "sanctuary_thin_film"  # a node-made thin film's thickness range (nm), for glTF's iridescence

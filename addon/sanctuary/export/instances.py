@@ -17,6 +17,8 @@ from urllib.parse import unquote
 
 import numpy as np
 
+from ..blender import names
+
 # Blender is Z-up, glTF Y-up: (x, y, z) -> (x, z, -y).
 TO_GLTF = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 FLOAT, UINT = 5126, 5125
@@ -147,11 +149,16 @@ def material_of(gltf: GltfFile, obj, cache: dict) -> int | None:
     entry = {"name": mat.name, "doubleSided": True, "pbrMetallicRoughness": {
         "baseColorFactor": [float(c) for c in base], "metallicFactor": float(value("Metallic", 1.0)),
         "roughnessFactor": float(value("Roughness", 0.05))}}
-    film = float(value("Thin Film Thickness", 0.0))
+    # The film's thickness: the socket's, or for a node-made one the middle of its range (names.THIN_FILM).
+    # Without a thickness texture glTF takes iridescenceThicknessMaximum as the thickness
+    # (KHR_materials_iridescence: "thickness ... is iridescenceThicknessMaximum" when no texture is given).
+    film_range = mat.get(names.THIN_FILM)
+    film = float(sum(film_range) / 2) if film_range is not None else float(value("Thin Film Thickness", 0.0))
     if film > 0:
-        entry["extensions"] = {IRIDESCENCE: {"iridescenceFactor": 1.0, "iridescenceIor": 1.33,
-                                             "iridescenceThicknessMinimum": film * 0.5,
-                                             "iridescenceThicknessMaximum": film * 1.5}}
+        entry["extensions"] = {IRIDESCENCE: {"iridescenceFactor": 1.0,
+                                             "iridescenceIor": float(value("Thin Film IOR", 1.33)),
+                                             "iridescenceThicknessMinimum": min(100.0, film),
+                                             "iridescenceThicknessMaximum": film}}
         gltf.use(IRIDESCENCE)
     cache[mat.name] = gltf.add("materials", entry)
     return cache[mat.name]
