@@ -170,6 +170,24 @@ def test_usd_has_time_samples(tmp_path, truth):
     assert pxr is not None
 
 
+def test_usd_refers_only_to_files_beside_it_and_validates(tmp_path):
+    """Every file the .usdc refers to (the dome light's texture, written in a textures/ folder) is kept
+    beside it, and usd-core's validators (all of them) find no error."""
+    pytest.importorskip("pxr")
+    from pxr import Sdf, Usd, UsdUtils, UsdValidation
+
+    out = tmp_path / "sketch.usdc"
+    code, _, stderr = run_json("export", "--preset", "sketch", "--frames", "1-3", "--out", str(out))
+    assert code == 0, stderr
+    _, assets, unresolved = UsdUtils.ComputeAllDependencies(Sdf.AssetPath(str(out)))
+    assert unresolved == [] and assets and all(Path(a).is_file() for a in assets)
+    assert not list(tmp_path.glob("*.part*"))  # no staging folder left behind
+    validators = UsdValidation.ValidationRegistry().GetOrLoadAllValidators()
+    errors = [e.GetMessage() for e in UsdValidation.ValidationContext(validators).Validate(Usd.Stage.Open(str(out)))
+              if e.GetType() == UsdValidation.ValidationErrorType.Error]
+    assert len(validators) > 10 and errors == []
+
+
 # --- Alembic and FBX, imported back into Blender --------------------------------------------------
 
 def reimport(path):
