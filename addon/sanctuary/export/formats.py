@@ -39,12 +39,14 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
     scene.frame_set(frames[0])
-    finish_gltf(path, frames, scene.render.fps / scene.render.fps_base)
+    gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
+    finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
-    add_gpu_instances(path, bpy.context.evaluated_depsgraph_get(), instancers)
+    add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
+    gltf.save()
 
 
-def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
+def finish_gltf(gltf: GltfFile, frames: tuple[int, int], fps: float) -> None:
     """What Blender's glTF exporter leaves out or gets wrong, written into its file:
 
     - a node-made emission colour goes out as white, and a strength at or under 1 is folded into
@@ -55,7 +57,6 @@ def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
       shots, beats and events stay in film frames;
     - the scene's extras that Blender holds as JSON text (shots, beats, events, markers, build) become
       JSON objects."""
-    gltf = GltfFile(path)
     doc = gltf.doc
     for mat in doc.get("materials", []):
         tint = mat.get("extras", {}).get(EMISSIVE_TINT)
@@ -66,15 +67,12 @@ def finish_gltf(path: Path, frames: tuple[int, int], fps: float) -> None:
         mat["emissiveFactor"] = [float(v) for v in tint][:3]
         mat.setdefault("extensions", {})["KHR_materials_emissive_strength"] = {
             "emissiveStrength": float(strength.default_value)}
-        used = doc.setdefault("extensionsUsed", [])
-        if "KHR_materials_emissive_strength" not in used:
-            used.append("KHR_materials_emissive_strength")
+        gltf.use("KHR_materials_emissive_strength")
     extras = doc["scenes"][doc.get("scene", 0)].setdefault("extras", {})
     for key, value in extras.items():  # Blender keeps the shots, beats, events as JSON text in ID properties
         if key.startswith("sanctuary_") and isinstance(value, str) and value[:1] in "[{":
             extras[key] = json.loads(value)
     extras["sanctuary_clip"] = {"time_zero_frame": int(frames[0]), "last_frame": int(frames[1]), "fps": fps}
-    gltf.save()
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:

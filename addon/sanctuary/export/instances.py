@@ -190,12 +190,11 @@ def add_mesh(gltf: GltfFile, source, materials: dict) -> int:
     return gltf.add("meshes", {"name": source.data.name, "primitives": [prim]})
 
 
-def add_gpu_instances(path: Path, depsgraph, instancers: set[str]) -> int:
-    """Append every instance of the instancers to the glTF at path; returns how many."""
+def add_gpu_instances(gltf: GltfFile, depsgraph, instancers: set[str]) -> int:
+    """Append every instance of the instancers to the open glTF (the caller saves it); returns how many."""
     groups = gather(depsgraph, instancers)
     if not groups:
         return 0
-    gltf = GltfFile(path)
     scene_nodes = gltf.doc["scenes"][gltf.doc.get("scene", 0)].setdefault("nodes", [])
     materials: dict = {}
     total = 0
@@ -208,5 +207,4 @@ def add_gpu_instances(path: Path, depsgraph, instancers: set[str]) -> int:
                                               "extensions": {EXTENSION: {"attributes": attrs}}}))
         total += len(matrices)
     gltf.use(EXTENSION)
-    gltf.save()
     return total

@@ -48,16 +48,17 @@ def make_standins(scene, frames: tuple[int, int], count: int = COUNT) -> list:
     frame_list = np.arange(frames[0], frames[1] + 1)
     pos = np.empty((len(frame_list), len(pick), 3))
     size = np.empty_like(pos)
+    tips = tip[pick]
     shown = np.zeros(len(pick), bool)
     for i, t in enumerate(drip_clock(leaves, frame_list)):
-        d = drop_state(t, a[names.DRIP_PERIOD][pick], a[names.DRIP_PHASE][pick], tip[pick],
+        d = drop_state(t, a[names.DRIP_PERIOD][pick], a[names.DRIP_PHASE][pick], tips,
                        a[names.FALL_HEIGHT][pick], a[names.LEAF_SCALE][pick])
         pos[i], size[i] = d.position, d.scale * d.visible[:, None]
         # A hidden drop is not moved away (the drip keeps it falling, tens of metres under the floor,
         # which stretched every viewer's bounds): it shrinks where it landed, then waits at its tip.
-        landed = ~d.visible & shown
+        landed, waiting = ~d.visible & shown, ~d.visible & ~shown
         pos[i][landed] = pos[i - 1][landed]
-        pos[i][~d.visible & ~shown] = tip[pick][~d.visible & ~shown]
+        pos[i][waiting] = tips[waiting]
         shown = d.visible
     made = []
     for j in range(len(pick)):
