@@ -119,3 +119,13 @@ def test_drip_schedule_is_periodic_seeded_and_matches_the_cycle(cfg):
         times = ev.release[ev.leaf == leaf]
         assert len(times) >= 60 / cyc.period[leaf] - 1
         assert np.allclose(np.diff(times), cyc.period[leaf])
+
+
+def test_no_fallen_leaves_where_the_clearing_is_wider_than_the_forest():
+    """A valid preset can make the clearing wider than the forest: no trees grow, no leaves fall
+    (hypothesis found clearing.radius=30 failing the build)."""
+    cfg = presets.load_scene(overrides=("clearing.radius=30.0", "forest.radius=15.0")).data
+    fallen = leaves.scatter_fallen(cfg, lambda x, y: np.zeros_like(x))
+    assert len(fallen.position) == 0 and len(place_trees(cfg).xy) == 0
+    normal = leaves.scatter_fallen(presets.load_scene().data, lambda x, y: np.zeros_like(x))
+    assert len(normal.position) == presets.load_scene().data["leaves"]["fallen_count"]

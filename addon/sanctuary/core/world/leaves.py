@@ -187,10 +187,12 @@ class FallenLeaves:
 
 
 def scatter_fallen(cfg: dict, height_fn) -> FallenLeaves:
-    """Emerald and sapphire leaves lying on the floor, thickest under the trees."""
-    n = cfg["leaves"]["fallen_count"]
+    """Emerald and sapphire leaves lying on the floor, thickest under the trees; none where the clearing
+    is wider than the forest (no trees grow then either: core.world.placement.place_trees)."""
+    inner, outer = cfg["clearing"]["radius"] * 0.55, cfg["forest"]["radius"]
+    n = cfg["leaves"]["fallen_count"] if outer > inner else 0
     rng = stream(cfg["seed"], "fallen")
-    r = np.sqrt(rng.uniform((cfg["clearing"]["radius"] * 0.55) ** 2, cfg["forest"]["radius"] ** 2, n))
+    r = np.sqrt(rng.uniform(min(inner, outer) ** 2, outer ** 2, n))  # numpy checks the bounds even for n = 0
     a = rng.uniform(0.0, 2 * np.pi, n)
     x, y = r * np.cos(a), r * np.sin(a)
     z = height_fn(x, y) + 0.01
