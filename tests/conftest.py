@@ -38,6 +38,21 @@ def run_script(code: str, *args: str, tmp_path: Path, timeout: int = 600) -> tup
     return proc, found
 
 
+JS = ROOT / "tests" / "js"
+
+
+def node_json(script: str, *args: str, timeout: int = 300) -> dict:
+    """Run a Node script of tests/js (the real clients the exports are loaded into) and parse its JSON.
+    Skips where Node or the pinned packages are missing (`.ci/run` installs them: npm ci --prefix tests/js)."""
+    import shutil
+
+    if shutil.which("node") is None or not (JS / "node_modules").is_dir():
+        pytest.skip("Node.js with tests/js's packages (npm ci --prefix tests/js)")
+    proc = subprocess.run(["node", str(JS / script), *args], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
 @pytest.fixture
 def fresh_bpy():
     """An empty Blender file in this process."""

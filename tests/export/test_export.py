@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_json, run_script
+from conftest import node_json, run_json, run_script
 
 bpy = pytest.importorskip("bpy")
 
@@ -39,7 +39,8 @@ def truth():
         corners = np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices])
         out[f] = {"heart_scale": heart.matrix_world.to_scale()[0], "glow": emission.default_value,
                   "camera": np.array(bpy.data.objects[CAMERA].matrix_world.translation),
-                  "light_color": np.array(light.data.color), "water_verts": len(corners),
+                  "light_color": np.array(light.data.color), "light_watts": light.data.energy,
+                  "water_verts": len(corners),
                   "water_box": (corners.min(0), corners.max(0)) if len(corners) else None,
                   "drops": {o.name: (np.array(o.matrix_world.translation), o.matrix_world.to_scale()[2])
                             for o in standins}}
@@ -103,9 +104,14 @@ def sample(doc, blob, target, seconds):
     raise AssertionError(f"no channel for {target}")
 
 
-def test_gltf_carries_the_film(tmp_path, truth):
-    out, info = export(tmp_path, "glb")
-    doc, blob = read_glb(out)
+@pytest.fixture(scope="module")
+def film_glb(tmp_path_factory):
+    """The default film's frames RANGE as a .glb."""
+    return export(tmp_path_factory.mktemp("glb"), "glb")[0]
+
+
+def test_gltf_carries_the_film(film_glb, truth):
+    doc, blob = read_glb(film_glb)
     mats = [m["name"] for m in doc["materials"]]
     lights = [lt["name"] for lt in doc["extensions"]["KHR_lights_punctual"]["lights"]]
     glow = f"/materials/{mats.index('heart')}/extensions/KHR_materials_emissive_strength/emissiveStrength"
@@ -147,6 +153,38 @@ def test_gltf_carries_the_film(tmp_path, truth):
     moon = np.array([0.42, 0.6, 1.0])  # the default preset's moonlight: blue leads
     tint = np.array(heart_mat["emissiveFactor"])
     assert tint.max() == pytest.approx(1.0) and tint.min() < 0.9 and np.argmax(tint) == np.argmax(moon)
+
+
+def test_gltf_passes_the_khronos_validator(film_glb):
+    report = node_json("validate.mjs", str(film_glb))
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+
+
+CANDELA_PER_WATT = 683.0 / (4.0 * np.pi)  # a point light's W -> cd in glTF (KHR_lights_punctual, 683 lm/W)
+
+
+def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):
+    """In three.js r187's GLTFLoader: core three.js drops KHR_animation_pointer channels, so the heart
+    shows the clip's first frame and holds it; with the animation-pointer plugin registered, its glow,
+    light colour and power play as Blender's, in the static values' units."""
+    at = [a for f in FRAMES for a in ("--at", str((f - RANGE[0]) / FPS))]
+    plain = node_json("three_load.mjs", str(film_glb), *at)
+    played = node_json("three_load.mjs", str(film_glb), "--pointer", *at)
+    first = truth[RANGE[0]]
+    heart, light = plain["materials"]["heart"], plain["lights"]["heart_light"]
+    assert heart["emissiveIntensity"] == pytest.approx(first["glow"], rel=1e-3)
+    assert max(heart["emissive"]) == pytest.approx(1.0) and np.argmax(heart["emissive"]) == 2  # moon-blue leads
+    assert light["intensity"] == pytest.approx(first["light_watts"] * CANDELA_PER_WATT, rel=1e-3)
+    assert light["color"] == pytest.approx(list(first["light_color"]), abs=1e-3)
+    assert plain["clip"]["start"] == 0.0
+    assert plain["clip"]["duration"] == pytest.approx((RANGE[1] - RANGE[0]) / FPS, abs=1e-4)
+    assert {p["heartEmissiveIntensity"] for p in plain["played"]} == {heart["emissiveIntensity"]}
+    assert played["clip"]["pointerTracks"] > 0
+    for f, now in zip(FRAMES, played["played"]):
+        assert now["heartEmissiveIntensity"] == pytest.approx(truth[f]["glow"], rel=1e-3)
+        assert now["heartLight"]["intensity"] == pytest.approx(truth[f]["light_watts"] * CANDELA_PER_WATT, rel=1e-3)
+        assert now["heartLight"]["color"] == pytest.approx(list(truth[f]["light_color"]), abs=1e-3)
+    assert len({round(p["heartEmissiveIntensity"], 4) for p in played["played"]}) > 1  # it plays
 
 
 # --- USD --------------------------------------------------------------------------------------

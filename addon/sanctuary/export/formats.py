@@ -8,11 +8,14 @@ operator accepts (they differ between 4.2 and 5.0).
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 from pathlib import Path
 
 import bpy
+import numpy as np
 
 from .. import files
 from ..blender import compat
@@ -56,7 +59,8 @@ def finish_gltf(gltf: GltfFile, frames: tuple[int, int], fps: float) -> None:
     - the clip's time 0 is film frame frames[0]: the scene's extras say so (sanctuary_clip), since
       shots, beats and events stay in film frames;
     - the scene's extras that Blender holds as JSON text (shots, beats, events, markers, build) become
-      JSON objects."""
+      JSON objects;
+    - keyed light powers play in the units of the static ones (fix_light_intensities)."""
     doc = gltf.doc
     for mat in doc.get("materials", []):
         tint = mat.get("extras", {}).get(EMISSIVE_TINT)
@@ -68,11 +72,53 @@ def finish_gltf(gltf: GltfFile, frames: tuple[int, int], fps: float) -> None:
         mat.setdefault("extensions", {})["KHR_materials_emissive_strength"] = {
             "emissiveStrength": float(strength.default_value)}
         gltf.use("KHR_materials_emissive_strength")
+    fix_light_intensities(gltf, frames, fps)
     extras = doc["scenes"][doc.get("scene", 0)].setdefault("extras", {})
     for key, value in extras.items():  # Blender keeps the shots, beats, events as JSON text in ID properties
         if key.startswith("sanctuary_") and isinstance(value, str) and value[:1] in "[{":
             extras[key] = json.loads(value)
     extras["sanctuary_clip"] = {"time_zero_frame": int(frames[0]), "last_frame": int(frames[1]), "fps": fps}
+
+
+LIGHT_INTENSITY = re.compile(r"^/extensions/KHR_lights_punctual/lights/(\d+)/intensity$")
+
+
+def gltf_intensity_per_watt(light) -> float:
+    """What Blender's glTF exporter, in its default physically based lighting mode ('SPEC'), multiplies
+    a light's power by for KHR_lights_punctual's intensity: 683 lm/W over 4 pi sr for a point or spot
+    light (W -> cd), 683 lm/W alone for a sun (W/m^2 -> lux), times 2^exposure
+    (io_scene_gltf2/blender/exp/lights.py, Blender 4.2-5.2)."""
+    per_watt = 683.0 if light.type == "SUN" else 683.0 / (4.0 * math.pi)
+    return per_watt * 2.0 ** getattr(light, "exposure", 0.0)
+
+
+def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -> None:
+    """Keyed light powers written from Blender's own F-curves, in the static values' units.
+
+    Blender 4.2-5.2's exporter keys a point light's intensity 4 pi times its static value (the
+    division by the solid angle is skipped unless a falloff node is used) and a sun's 683 times less
+    (io_scene_gltf2/blender/exp/animation/sampled/data/keyframes.py): with an animation-pointer
+    player the heart light flared twelvefold at the first frame and the sun went dark. Each sampler
+    output is rewritten as gltf_intensity_per_watt x the light's power F-curve at the sampler's times."""
+    doc = gltf.doc
+    lights = doc.get("extensions", {}).get("KHR_lights_punctual", {}).get("lights", [])
+    for clip in doc.get("animations", []):
+        for ch in clip["channels"]:
+            pointer = ch["target"].get("extensions", {}).get("KHR_animation_pointer", {}).get("pointer", "")
+            match = LIGHT_INTENSITY.match(pointer)
+            light = bpy.data.lights.get(lights[int(match[1])]["name"]) if match else None
+            power = next((fc for fc in compat.fcurves(light) if fc.data_path == "energy"), None) if light else None
+            if power is None:
+                continue
+            sampler = clip["samplers"][ch["sampler"]]
+            times = gltf.floats(sampler["input"])[:, 0]
+            values = gltf_intensity_per_watt(light) * np.array(
+                [power.evaluate(frames[0] + t * fps) for t in times], np.float32)
+            shared = sum(s["output"] == sampler["output"] for c in doc["animations"] for s in c["samplers"])
+            if shared == 1:
+                gltf.floats(sampler["output"])[:, 0] = values
+            else:
+                sampler["output"] = gltf.accessor(values, "SCALAR")
 
 
 def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:

@@ -82,6 +82,16 @@ class GltfFile:
         self.doc.setdefault("accessors", []).append(acc)
         return len(self.doc["accessors"]) - 1
 
+    def floats(self, index: int) -> np.ndarray:
+        """A float accessor's data, (count, components); a view into the file's buffer."""
+        acc = self.doc["accessors"][index]
+        view = self.doc["bufferViews"][acc["bufferView"]]
+        width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[acc["type"]]
+        if acc["componentType"] != FLOAT or view.get("byteStride", 4 * width) != 4 * width:
+            raise ValueError(f"accessor {index} is not tightly packed floats")
+        start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+        return np.frombuffer(self.blob, np.float32, acc["count"] * width, start).reshape(-1, width)
+
     def add(self, key: str, item: dict) -> int:
         self.doc.setdefault(key, []).append(item)
         return len(self.doc[key]) - 1
