@@ -7,6 +7,7 @@ For each representative frame of the default scene, at 640x360:
   - a reference: Blender's default Cycles settings at --ref-samples (denoised);
   - Blender's defaults with render time limits of --limits seconds (the limit
     counts sampling only; the wall time, set-up included, is what is compared);
+  - where each tier's time goes (Cycles' own status lines): sync, sampling, denoise + compositor;
   - PSNR (dB, display-referred RGB, same compositor and view transform) of every
     render against the reference;
   - the speed-up: the wall time the defaults need to reach the preview's PSNR
@@ -59,6 +60,33 @@ def blender_defaults(bpy, scene) -> None:
     scene.world.cycles.sampling_method = "AUTOMATIC"
 
 
+class Phases:
+    """Where a render's wall time goes, from Cycles' own status lines (bpy.app.handlers.render_stats):
+    sync (scene, BVH, lights, kernels: until its first sample), sampling (to its last sample), then
+    denoising and the compositor (to the end of the render call)."""
+
+    def __init__(self, bpy):
+        self.bpy, self.lines = bpy, []
+        self.start = time.perf_counter()
+        bpy.app.handlers.render_stats.append(self.stat)
+
+    def stat(self, text: str, *_) -> None:  # bpy passes a second argument to a two-argument callable
+        self.lines.append((time.perf_counter() - self.start, text))
+
+    def restart(self) -> None:
+        self.start, self.lines = time.perf_counter(), []
+
+    def split(self, total: float) -> dict:
+        first = next((t for t, s in self.lines if "Sample 0/" in s or "Sample 1/" in s), None)
+        last = max((t for t, s in self.lines if "Sample " in s), default=None)
+        if first is None or last is None:
+            return {}
+        return {"sync": round(first, 2), "sampling": round(last - first, 2), "denoise_composite": round(total - last, 2)}
+
+    def close(self) -> None:
+        self.bpy.app.handlers.render_stats.remove(self.stat)
+
+
 def speedup(preview_seconds: float, preview_psnr: float, curve: list[tuple[float, float]]) -> tuple[float, str]:
     """Defaults' wall time to match the preview's PSNR over the preview's time, from their
     (wall, psnr) points. Returns (ratio, how): "interpolated", "at most" when even the
@@ -99,11 +127,16 @@ def main() -> int:
     scene = bpy.context.scene
     preview = presets.load_quality("preview").data
 
+    phases = Phases(bpy)
+    split = {}
+
     def render(name: str, frame: int) -> tuple[float, Path]:
         scene.frame_set(frame)
         t0 = time.perf_counter()
+        phases.restart()
         bpy.ops.render.render(scene=scene.name)
         seconds = time.perf_counter() - t0
+        split[name, frame] = phases.split(seconds)
         path = folder / f"{name}_{frame:05d}.png"
         bpy.data.images["Render Result"].save_render(filepath=str(path), scene=scene)
         return seconds, path
@@ -114,7 +147,8 @@ def main() -> int:
         q = presets.load_quality(tier).data
         apply_quality(scene, q)
         times = [render(tier, f)[0] for f in args.frames]
-        results["tiers"][tier] = {"resolution": q["resolution"], "seconds_per_frame": times}
+        results["tiers"][tier] = {"resolution": q["resolution"], "seconds_per_frame": times,
+                                  "phases": [split[tier, f] for f in args.frames]}
 
     for frame in args.frames:
         apply_quality(scene, preview)
@@ -150,12 +184,16 @@ def main() -> int:
         for tier, r in results["tiers"].items():
             secs = ", ".join(f"{s:.2f}" for s in r["seconds_per_frame"])
             print(f"  {tier:8s} {r['resolution'][0]}x{r['resolution'][1]}: {secs} s/frame")
+        for tier, r in results["tiers"].items():
+            for f, ph in zip(args.frames, r["phases"]):
+                print(f"  {tier:8s} frame {f}: " + ", ".join(f"{k} {v:.2f} s" for k, v in ph.items()))
         print(f"  PSNR against Blender's defaults at {args.ref_samples} samples (dB):")
         for frame, r in results["frames"].items():
             curve = ", ".join(f"{d['psnr']} in {d['seconds']} s" for d in r["defaults"])
             print(f"  frame {frame}: preview {r['preview_psnr']} in {r['preview_seconds']} s | defaults {curve}")
             print(f"    defaults need {r['speedup_is']} {r['speedup']}x the preview's time for its PSNR")
         print(f"  preview mean {results['preview_mean_seconds']} s/frame; frames in {folder}")
+    phases.close()
     return 0
 
 

@@ -233,6 +233,8 @@ QUALITY = Table(fields={
     "cull_distance": Float(lo=0.0, hi=100000.0, default=0.0, unit="m",
                            doc="with camera_cull: keep what is nearer than this even out of view (its shadows "
                                "and reflections); 0 culls everything out of view"),
+    "light_tree": Bool(default=True, doc="Cycles' light tree for choosing lights; off, lights are picked by power "
+                                         "(faster here at a few samples, as good at the preview tier)"),
     "world_importance": Bool(default=True, doc="importance-sample the sky (costs ~1 s of set-up a frame)"),
     "air_volume": Bool(default=False, doc="light in the air as a real volume in the world (slow) instead of the "
                                           "compositor's haze and shafts"),

@@ -31,6 +31,7 @@ def apply_quality(scene, q: dict) -> None:
         c.transmission_bounces = q["transmission_bounces"]
         c.volume_bounces = q["volume_bounces"]
         c.use_fast_gi = q["fast_gi"]
+        c.use_light_tree = q["light_tree"]
         c.ao_bounces_render = 1
         c.use_denoising = q["denoiser"] != "NONE"
         if c.use_denoising:
