@@ -81,7 +81,8 @@ class Phases:
         last = max((t for t, s in self.lines if "Sample " in s), default=None)
         if first is None or last is None:
             return {}
-        return {"sync": round(first, 2), "sampling": round(last - first, 2), "denoise_composite": round(total - last, 2)}
+        return {"sync": round(first, 2), "sampling": round(last - first, 2),
+                "denoise_composite": round(total - last, 2)}
 
     def close(self) -> None:
         self.bpy.app.handlers.render_stats.remove(self.stat)

@@ -118,6 +118,37 @@ def test_streams_run_from_roots_into_the_moat(cfg):
     assert len([e for e in sched.events if e["event"] == "leaf_placed"]) == len(sched.gatherings[0].target)
 
 
+def test_water_grows_along_its_course_in_morph_stages():
+    """The exports' water: a tube whose blended stages reach as far along the course as the growth says."""
+    from sanctuary.core.story.water import growth_stages, stage_weights
+
+    course = np.column_stack([np.linspace(0.0, 6.0, 40), np.sin(np.linspace(0.0, 4.0, 40)), np.zeros(40)])
+    length = np.sum(np.linalg.norm(np.diff(course, axis=0), axis=1))
+    stages, radius = 8, 0.1
+    basis, shapes, faces = growth_stages(course, radius, stages)
+    assert np.ptp(basis, axis=0).max() == 0.0  # before the water arrives: nothing shows
+    assert max(max(f) for f in faces) == len(basis) - 1
+    # Rings at equal arc lengths from the first point: how far along the tube reaches, by its ring centres.
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(course, axis=0), axis=1))])
+
+    def reach(points):
+        tip = points.reshape(-1, 12, 3).mean(axis=1)
+        nearest = np.argmin(np.linalg.norm(course[None, :, :] - tip[:, None, :], axis=2), axis=1)
+        return along[nearest].max() / length
+
+    for growth in (0.0, 0.03, 0.3, 0.5, 0.77, 1.0):
+        w = stage_weights(np.array([growth]), np.array([True]), stages)[0]
+        assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
+        shown = basis + np.tensordot(w, shapes - basis, axes=1)  # as a morph-target player blends
+        assert reach(shown) == pytest.approx(growth, abs=1.0 / 40 + 1e-9)  # within the course's own spacing
+        radii = np.linalg.norm(shown.reshape(-1, 12, 3) - shown.reshape(-1, 12, 3).mean(1, keepdims=True), axis=2)
+        assert radii == pytest.approx(radius, rel=0.02)  # whole in section from its first moment (blends: chords)
+    assert stage_weights(np.array([0.4]), np.array([False]), stages).sum() == 0.0  # not arrived: nothing
+    a = np.arange(24) / 24 * 2 * np.pi
+    _, moat, _ = growth_stages(np.column_stack([np.cos(a), np.sin(a), np.zeros(24)]), 0.05, 4, cyclic=True)
+    assert moat[-1][:12] == pytest.approx(moat[-1][-12:], abs=1e-9)  # grown whole, a moat closes on itself
+
+
 def test_retiming_shifts_every_event_exactly(cfg):
     xy = np.array([[8.0, 0.0], [0.0, -8.5], [-9.0, 1.0], [3.0, 9.0], [-6.0, -6.0]])
     base = tending.schedule(cfg, xy).events

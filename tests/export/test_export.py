@@ -132,6 +132,8 @@ def test_gltf_carries_the_film(film_glb, truth):
     assert light["color"] == pytest.approx(first["light_color"], abs=1e-3)
     heart_node = next(n for n in doc["nodes"] if n["name"] == "heart")
     assert heart_node["scale"][0] == pytest.approx(first["heart_scale"], rel=1e-3)
+    for f in FRAMES:  # the streams grow as in the render: morph targets blended by keyed weights
+        check_water(gltf_water(doc, blob, (f - RANGE[0]) / FPS), truth[f])
     starts = [accessor(doc, blob, s["input"])[0, 0] for s in doc["animations"][0]["samplers"]]
     assert min(starts) == pytest.approx(0.0, abs=1e-6)
     # Hidden drops wait at their leaves, not under the floor: the scene's bounds are the forest's.
@@ -153,6 +155,46 @@ def test_gltf_carries_the_film(film_glb, truth):
     moon = np.array([0.42, 0.6, 1.0])  # the default preset's moonlight: blue leads
     tint = np.array(heart_mat["emissiveFactor"])
     assert tint.max() == pytest.approx(1.0) and tint.min() < 0.9 and np.argmax(tint) == np.argmax(moon)
+
+
+def node_matrix(node) -> np.ndarray:
+    """A glTF node's local matrix from its TRS (x, y, z, w quaternion)."""
+    x, y, z, w = node.get("rotation", [0.0, 0.0, 0.0, 1.0])
+    rot = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                    [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                    [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    m = np.eye(4)
+    m[:3, :3] = rot * np.array(node.get("scale", [1.0, 1.0, 1.0]))[None, :]
+    m[:3, 3] = node.get("translation", [0.0, 0.0, 0.0])
+    return m
+
+
+def gltf_water(doc, blob, seconds) -> np.ndarray:
+    """The water stand-in's vertices in Blender's world (Z up) at a time of the clip: its mesh's morph
+    targets blended by the keyed weights, as a player shows it."""
+    index, node = next((i, n) for i, n in enumerate(doc["nodes"]) if n["name"] == WATER)
+    (prim,) = doc["meshes"][node["mesh"]]["primitives"]
+    shown = accessor(doc, blob, prim["attributes"]["POSITION"]).astype(np.float64)
+    targets = np.array([accessor(doc, blob, t["POSITION"]) for t in prim["targets"]])
+    (clip,) = doc["animations"]
+    ch = next(c for c in clip["channels"] if c["target"].get("node") == index and c["target"]["path"] == "weights")
+    times = accessor(doc, blob, clip["samplers"][ch["sampler"]]["input"])[:, 0]
+    weights = accessor(doc, blob, clip["samplers"][ch["sampler"]]["output"]).reshape(len(times), len(targets))
+    w = np.array([np.interp(seconds, times, weights[:, k]) for k in range(len(targets))])
+    shown = shown + np.tensordot(w, targets, axes=1)
+    world = (node_matrix(node) @ np.column_stack([shown, np.ones(len(shown))]).T).T[:, :3]
+    return world @ np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]])  # glTF's (x, y, z) is Blender's (x, -z, y)
+
+
+def check_water(verts: np.ndarray, want: dict) -> None:
+    """Where the render's stream is (its mesh's bounds at the frame), the stand-in is, within 1 cm
+    (a stage's blend runs along chords of the course); where it has not set off, it has no extent."""
+    extent = np.ptp(verts, axis=0).max() if len(verts) else 0.0
+    if want["water_box"] is None:
+        assert extent < 1e-4
+        return
+    lo, hi = want["water_box"]
+    assert verts.min(0) == pytest.approx(lo, abs=0.01) and verts.max(0) == pytest.approx(hi, abs=0.01)
 
 
 def test_gltf_passes_the_khronos_validator(film_glb):
@@ -180,6 +222,9 @@ def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):
     assert plain["clip"]["duration"] == pytest.approx((RANGE[1] - RANGE[0]) / FPS, abs=1e-4)
     assert {p["heartEmissiveIntensity"] for p in plain["played"]} == {heart["emissiveIntensity"]}
     assert played["clip"]["pointerTracks"] > 0
+    # The forest's leaves arrive as instanced meshes, the water as meshes that grow by morph targets.
+    assert sum(n for name, n in plain["instanced"].items() if name.startswith("leaf_shape_")) > 100_000
+    assert {name for name in plain["morphed"] if name.startswith(("stream_", "moat"))} >= {WATER, "moat"}
     for f, now in zip(FRAMES, played["played"]):
         assert now["heartEmissiveIntensity"] == pytest.approx(truth[f]["glow"], rel=1e-3)
         assert now["heartLight"]["intensity"] == pytest.approx(truth[f]["light_watts"] * CANDELA_PER_WATT, rel=1e-3)
@@ -190,7 +235,7 @@ def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):
 # --- USD --------------------------------------------------------------------------------------
 
 def test_usd_has_time_samples(tmp_path, truth):
-    pxr = pytest.importorskip("pxr")
+    pytest.importorskip("pxr")
     from pxr import Usd, UsdGeom, UsdLux
 
     out, _ = export(tmp_path, "usdc")
@@ -206,7 +251,15 @@ def test_usd_has_time_samples(tmp_path, truth):
         pos = cam.ComputeLocalToWorldTransform(f).ExtractTranslation()
         assert list(pos) == pytest.approx(list(truth[f]["camera"]), abs=1e-3)
         assert list(light.GetColorAttr().Get(f)) == pytest.approx(list(truth[f]["light_color"]), abs=1e-3)
-    assert pxr is not None
+    # The streams grow as in the render: blend shapes whose weights a SkelAnimation keys; baked to points.
+    from pxr import UsdSkel
+
+    assert UsdSkel.BakeSkinning(stage.Traverse())
+    water = UsdGeom.Mesh(next(p for p in stage.Traverse() if p.GetName() == WATER and p.IsA(UsdGeom.Mesh)))
+    for f in FRAMES:
+        points = np.array(water.GetPointsAttr().Get(f), np.float64)
+        world = np.array(water.ComputeLocalToWorldTransform(f))  # USD's matrices act on row vectors
+        check_water((np.column_stack([points, np.ones(len(points))]) @ world)[:, :3], truth[f])
 
 
 def test_usd_refers_only_to_files_beside_it_and_validates(tmp_path):
@@ -264,7 +317,7 @@ def test_alembic_round_trips_transforms_and_the_growing_water(tmp_path, truth):
     assert first["water_verts"] < last["water_verts"]  # the stream does grow in this range
 
 
-def test_fbx_round_trips_transforms_and_cameras(tmp_path, truth):
+def test_fbx_round_trips_transforms_cameras_and_the_growing_water(tmp_path, truth):
     out, _ = export(tmp_path, "fbx")
     scene = reimport(out)
     objs = {o.name: o for o in scene.objects}
@@ -274,6 +327,9 @@ def test_fbx_round_trips_transforms_and_cameras(tmp_path, truth):
         assert objs["heart"].matrix_world.to_scale()[0] == pytest.approx(truth[f]["heart_scale"], rel=1e-3)
         assert np.array(objs[CAMERA].matrix_world.translation) == pytest.approx(truth[f]["camera"], abs=1e-3)
         check_drops(objs, truth[f])
+        water = objs[WATER].evaluated_get(bpy.context.evaluated_depsgraph_get())  # its shape keys, keyed
+        check_water(np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices]), truth[f])
+        water.to_mesh_clear()
 
 
 # --- .blend for a farm ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // What three.js shows of a glTF export: loads a .glb with GLTFLoader (r187) under Node, with or
 // without the KHR_animation_pointer plugin, and prints JSON: named materials' and lights' values
-// at load time, the clip's time span, the instanced meshes, the triangles a frame, and, for each
-// time given, the heart's glow and light after the clip has played to it.
+// at load time, the clip's time span, the instanced meshes (instance counts), the morphing meshes
+// (target counts), the triangles a frame, and, for each time given, the heart's glow and light
+// after the clip has played to it.
 //   node three_load.mjs FILE.glb [--pointer] [--at SECONDS]...
 import { readFileSync } from "node:fs";
 import * as THREE from "three";
@@ -26,6 +27,7 @@ const materials = {};
 const lights = {};
 let triangles = 0;
 const instanced = {};
+const morphed = {};
 scene.traverse((o) => {
   if (o.isMesh) {
     const mats = Array.isArray(o.material) ? o.material : [o.material];
@@ -39,12 +41,13 @@ scene.traverse((o) => {
     const copies = o.isInstancedMesh ? o.count : 1;
     triangles += tris * copies;
     if (o.isInstancedMesh) instanced[o.name] = copies;
+    if (o.morphTargetInfluences) morphed[o.name] = o.morphTargetInfluences.length;
   }
   if (o.isLight) lights[o.name] = { intensity: o.intensity, color: rgb(o.color) };
 });
 
 const clip = gltf.animations[0];
-const out = { materials, lights, triangles, instanced, clip: null, played: [] };
+const out = { materials, lights, triangles, instanced, morphed, clip: null, played: [] };
 if (clip) {
   let start = Infinity, end = -Infinity;
   for (const t of clip.tracks) { start = Math.min(start, t.times[0]); end = Math.max(end, t.times[t.times.length - 1]); }

@@ -2,8 +2,9 @@
 
 Each exporter writes into a private temporary folder next to the target;
 every file it wrote is checked whole (files.finish) and moved into place, the
-main file last, so a failure or a full disk leaves nothing half-written. Keyword arguments are filtered by what the running Blender's
-operator accepts (they differ between 4.2 and 5.0).
+main file last, so a failure or a full disk leaves nothing half-written.
+Keyword arguments are filtered by what the running Blender's operator accepts
+(they differ between 4.2 and 5.0).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import export_format, writable_file
 from .instances import GltfFile, add_gpu_instances
-from .standins import make_standins, remove_standins
+from .standins import make_standins, make_water_standins, remove_standins, remove_water_standins
 
 
 def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
@@ -137,17 +138,15 @@ def _abc(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_custom_properties=True, as_background_job=False))
 
 
-def select_exportable(scene) -> list:
-    """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals).
+def select_exportable(scene, skip=frozenset()) -> None:
+    """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals) and `skip`.
 
     Realized per frame, their few hundred thousand instances make USD and Alembic files of
     gigabytes (a 24-frame Alembic of the default forest: 2 GB, 15 GB of memory). glTF gets
     the leaves back as GPU instances (instances.py) and every format gets drop stand-ins
-    (standins.py). Returns the previous selection so it can be restored."""
-    before = [o for o in scene.objects if o.select_get()]
+    (standins.py)."""
     for obj in scene.objects:
-        obj.select_set(not obj.get(INSTANCER, False))
-    return before
+        obj.select_set(not obj.get(INSTANCER, False) and obj not in skip)
 
 
 def restore_selection(scene, before: list) -> None:
@@ -203,9 +202,13 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
     files.sweep_parts(out.parent)  # staging folders of exports that were killed
     staging = files.part_path(out.parent / out.name.replace(".", "_"))
     staging.mkdir()
-    standins = make_standins(scene, frames)
-    selection = select_exportable(scene)
+    selection = [o for o in scene.objects if o.select_get()]
+    standins, water = [], []
     try:
+        standins = make_standins(scene, frames)
+        # Alembic meshes the growing curves itself, per frame; the others get keyed tube meshes.
+        water = [] if fmt == "abc" else make_water_standins(scene, frames)
+        select_exportable(scene, skip={curve for _, curve in water})
         try:
             WRITERS[fmt](staging / out.name, fmt, frames)
         except (OSError, RuntimeError) as e:  # a full disk arrives as an OSError, or quoted in Blender's error
@@ -231,6 +234,7 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         return written
     finally:
         restore_selection(scene, selection)
+        remove_water_standins(water)
         remove_standins(standins)
         shutil.rmtree(staging, ignore_errors=True)
         scene.frame_start, scene.frame_end, scene.frame_current = saved

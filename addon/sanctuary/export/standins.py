@@ -1,5 +1,7 @@
-"""Drop stand-ins: the drops of the leaves nearest the heart as ordinary keyed objects,
-made for an export and removed after it.
+"""Stand-ins, made for an export and removed after it: what the render shows through machinery no
+exporter carries, as plain keyed objects every format has.
+
+Drop stand-ins: the drops of the leaves nearest the heart as ordinary keyed objects.
 
 The forest's drops are geometry-nodes instances that no exporter carries well
 (realized per frame they run to gigabytes); these few objects carry their motion
@@ -13,6 +15,7 @@ import bpy
 import numpy as np
 
 from ..blender import compat, names
+from ..core.story.water import growth_stages, stage_weights
 from ..core.world.leaves import drop_state
 
 COUNT = 96
@@ -77,3 +80,92 @@ def remove_standins(objects: list) -> None:
         bpy.data.objects.remove(obj)
         if action is not None and action.users == 0:
             bpy.data.actions.remove(action)
+
+
+# Water stand-ins: the streams and the moat grow along their course by a curve's keyed bevel factor,
+# which glTF, USD and FBX exporters drop (glTF wrote meshes with no primitives, USD static curves). Each
+# becomes a tube mesh whose shape keys are its growth in GROWTH_STAGES steps, keyed per frame: glTF
+# morph targets, USD and FBX blend shapes or per-frame points. (Alembic keeps the curves, meshed per
+# frame by its exporter: exact.)
+GROWTH_STAGES = 16
+CURVE_SUFFIX = ".course"  # the curve's name while its stand-in carries it in the export
+
+
+def growing_curves(scene) -> list:
+    """Curve objects that grow by a keyed bevel factor (the water)."""
+    return [o for o in scene.objects if o.type == "CURVE"
+            and any(fc.data_path == "bevel_factor_end" for fc in compat.fcurves(o.data))]
+
+
+def growth(curve, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(how far along its course, 0..1 of its length, a growing curve reaches; whether it shows at all)
+    at each frame: its bevel factor, and its bevel depth above 0 (none before the water arrives)."""
+    curves = {fc.data_path: fc for fc in compat.fcurves(curve)}
+    end = np.array([curves["bevel_factor_end"].evaluate(float(f)) for f in frames])
+    depth = curves.get("bevel_depth")
+    shown = np.array([depth.evaluate(float(f)) > 1e-6 for f in frames]) if depth else np.full(len(frames), True)
+    return end, shown
+
+
+def make_water_standins(scene, frames: tuple[int, int]) -> list[tuple[object, object]]:
+    """A keyed tube mesh in place of each growing curve, under the curve's name (the curve is renamed
+    meanwhile); returns (stand-in, curve) pairs for remove_water_standins."""
+    made: list = []
+    try:
+        for curve in growing_curves(scene):
+            made.append(water_standin(scene, curve, np.arange(frames[0], frames[1] + 1)))
+    except BaseException:
+        remove_water_standins(made)
+        raise
+    return made
+
+
+def water_standin(scene, curve, frame_list: np.ndarray) -> tuple[object, object]:
+    """The keyed tube mesh of one growing curve (see make_water_standins)."""
+    data = curve.data
+    spline = data.splines[0]
+    co = np.empty(len(spline.points) * 4, np.float32)
+    spline.points.foreach_get("co", co)
+    depth = {fc.data_path: fc for fc in compat.fcurves(data)}.get("bevel_depth")
+    radius = max(k.co[1] for k in depth.keyframe_points) if depth else data.bevel_depth
+    basis, shapes, faces = growth_stages(co.reshape(-1, 4)[:, :3], radius, GROWTH_STAGES,
+                                         cyclic=spline.use_cyclic_u)
+    weights = stage_weights(*growth(data, frame_list), GROWTH_STAGES)
+    mesh = bpy.data.meshes.new(curve.name)
+    mesh.from_pydata(basis.tolist(), [], faces)
+    mesh.shade_smooth()
+    for mat in data.materials:
+        mesh.materials.append(mat)
+    obj = bpy.data.objects.new(mesh.name, mesh)  # named in full below, once the curve gives the name up
+    try:
+        scene.collection.objects.link(obj)
+        obj.matrix_world = curve.matrix_world
+        obj.shape_key_add(name="Basis", from_mix=False)
+        for k in range(GROWTH_STAGES + 1):
+            key = obj.shape_key_add(name=f"grown_{k:02d}", from_mix=False)
+            key.data.foreach_set("co", shapes[k].astype(np.float32).ravel())
+            compat.write_curve(mesh.shape_keys, f'key_blocks["{key.name}"].value', frame_list, weights[:, k])
+        name = curve.name
+        curve.name = name + CURVE_SUFFIX
+        obj.name = name
+    except BaseException:
+        _remove_mesh_object(obj)
+        raise
+    return obj, curve
+
+
+def _remove_mesh_object(obj) -> None:
+    mesh = obj.data
+    key = mesh.shape_keys
+    action = key.animation_data.action if key is not None and key.animation_data else None
+    bpy.data.objects.remove(obj)
+    bpy.data.meshes.remove(mesh)
+    if action is not None and action.users == 0:
+        bpy.data.actions.remove(action)
+
+
+def remove_water_standins(pairs: list) -> None:
+    for obj, curve in pairs:
+        name = obj.name
+        _remove_mesh_object(obj)
+        curve.name = name
