@@ -13,6 +13,7 @@ import math
 import os
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import bpy
@@ -161,6 +162,31 @@ def _fbx(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         op, filepath=str(path), use_selection=True, bake_anim=True, bake_anim_use_all_actions=False,
         bake_anim_use_nla_strips=False, add_leaf_bones=False, use_custom_props=True,
         bake_anim_step=1.0, bake_anim_simplify_factor=0.0))  # a key every frame: the pulse is fast
+    render = bpy.context.scene.render
+    set_fbx_time_span(path, frames, render.fps / render.fps_base)
+
+
+# A KTime property's tail in a binary FBX: its type strings ("KTime", "Time", "") then an int64 (type L).
+FBX_KTIME_PROPERTY = b"S\x05\x00\x00\x00KTimeS\x04\x00\x00\x00TimeS\x00\x00\x00\x00L"
+
+
+def set_fbx_time_span(path: Path, frames: tuple[int, int], fps: float) -> None:
+    """The file's time span (GlobalSettings TimeSpanStart/Stop, from which DCCs and engines take a scene's
+    range) set to the exported frames, frames[0] / fps to frames[1] / fps. Blender's exporter writes 0 to
+    1 s whatever it exports (io_scene_fbx/export_fbx_bin.py, fbx_header_elements); that 1 s is the file's
+    KTime unit, read back from it. Patched in place: int64 for int64, nothing else moves."""
+    data = bytearray(path.read_bytes())
+    at = {}
+    for name in (b"TimeSpanStart", b"TimeSpanStop"):
+        key = struct.pack("<I", len(name)) + name + FBX_KTIME_PROPERTY
+        found = data.find(key)
+        if found < 0 or data.find(key, found + 1) >= 0:
+            raise WriteError(path, f"no single {name.decode()} in the FBX exporter's file")
+        at[name] = found + len(key)
+    (second,) = struct.unpack_from("<q", data, at[b"TimeSpanStop"])
+    for name, frame in zip(at, frames):
+        struct.pack_into("<q", data, at[name], round(frame / fps * second))
+    path.write_bytes(bytes(data))
 
 
 def save_blend(out: Path) -> None:
