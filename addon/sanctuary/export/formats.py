@@ -42,7 +42,8 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
         export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
-        export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True))
+        export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True,
+        export_import_convert_lighting_mode="SPEC"))  # physical units, as gltf_intensity_per_watt assumes
     scene.frame_set(frames[0])
     gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
     finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)

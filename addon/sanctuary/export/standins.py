@@ -85,8 +85,8 @@ def remove_standins(objects: list) -> None:
 # Water stand-ins: the streams and the moat grow along their course by a curve's keyed bevel factor,
 # which glTF, USD and FBX exporters drop (glTF wrote meshes with no primitives, USD static curves). Each
 # becomes a tube mesh whose shape keys are its growth in GROWTH_STAGES steps, keyed per frame: glTF
-# morph targets, USD and FBX blend shapes or per-frame points. (Alembic keeps the curves, meshed per
-# frame by its exporter: exact.)
+# morph targets, USD blend shapes (a SkelAnimation keys their weights), FBX shape keys. (Alembic keeps
+# the curves, meshed per frame by its exporter: exact.)
 GROWTH_STAGES = 16
 CURVE_SUFFIX = ".course"  # the curve's name while its stand-in carries it in the export
 
