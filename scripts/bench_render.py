@@ -7,7 +7,7 @@ For each representative frame of the default scene, at 640x360:
   - a reference: Blender's default Cycles settings at --ref-samples (denoised);
   - Blender's defaults with render time limits of --limits seconds (the limit
     counts sampling only; the wall time, set-up included, is what is compared);
-  - where each tier's time goes (Cycles' own status lines): sync, sampling, denoise + compositor;
+  - where each tier's time goes (Cycles' own status lines): sync, sampling and denoising, compositor;
   - PSNR (dB, display-referred RGB, same compositor and view transform) of every
     render against the reference;
   - the speed-up: the wall time the defaults need to reach the preview's PSNR
@@ -62,8 +62,9 @@ def blender_defaults(bpy, scene) -> None:
 
 class Phases:
     """Where a render's wall time goes, from Cycles' own status lines (bpy.app.handlers.render_stats):
-    sync (scene, BVH, lights, kernels: until its first sample), sampling (to its last sample), then
-    denoising and the compositor (to the end of the render call)."""
+    sync (scene, BVH, lights, kernels: until its first sample), sampling (to the end of its last sample's
+    status, which OpenImageDenoise's pass also shows under), then the compositor and the render's
+    hand-over (to the end of the render call)."""
 
     def __init__(self, bpy):
         self.bpy, self.lines = bpy, []
@@ -81,8 +82,8 @@ class Phases:
         last = max((t for t, s in self.lines if "Sample " in s), default=None)
         if first is None or last is None:
             return {}
-        return {"sync": round(first, 2), "sampling": round(last - first, 2),
-                "denoise_composite": round(total - last, 2)}
+        return {"sync": round(first, 2), "sampling_denoise": round(last - first, 2),
+                "composite": round(total - last, 2)}
 
     def close(self) -> None:
         self.bpy.app.handlers.render_stats.remove(self.stat)

@@ -35,13 +35,14 @@ def truth():
     out = {}
     for f in FRAMES:
         scene.frame_set(f)
+        arrived = bpy.data.objects[WATER].data.bevel_depth > 0  # before, the curve meshes to a bare wire
         water = bpy.data.objects[WATER].evaluated_get(bpy.context.evaluated_depsgraph_get())
         corners = np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices])
         out[f] = {"heart_scale": heart.matrix_world.to_scale()[0], "glow": emission.default_value,
                   "camera": np.array(bpy.data.objects[CAMERA].matrix_world.translation),
                   "light_color": np.array(light.data.color), "light_watts": light.data.energy,
                   "water_verts": len(corners),
-                  "water_box": (corners.min(0), corners.max(0)) if len(corners) else None,
+                  "water_box": (corners.min(0), corners.max(0)) if arrived and len(corners) else None,
                   "drops": {o.name: (np.array(o.matrix_world.translation), o.matrix_world.to_scale()[2])
                             for o in standins}}
         water.to_mesh_clear()
@@ -197,6 +198,63 @@ def check_water(verts: np.ndarray, want: dict) -> None:
     assert verts.min(0) == pytest.approx(lo, abs=0.01) and verts.max(0) == pytest.approx(hi, abs=0.01)
 
 
+def test_an_export_leaves_the_scene_as_it_was(tmp_path, monkeypatch):
+    """The stand-ins (drops, water) are made for an export and gone after it, the water's curves under
+    their own names again, the selection and frames as they were; also when the exporter fails."""
+    from sanctuary import jobs
+    from sanctuary.config import presets
+    from sanctuary.export import formats
+    from sanctuary.files import WriteError
+
+    jobs.new_file()
+    jobs.build(presets.load_scene("sketch"))
+    scene = bpy.context.scene
+    scene.frame_set(5)
+
+    def state():
+        return ({o.name: o.select_get() for o in scene.objects}, sorted(m.name for m in bpy.data.meshes),
+                sorted(a.name for a in bpy.data.actions), sorted(k.name for k in bpy.data.shape_keys),
+                scene.frame_current, scene.frame_start, scene.frame_end)
+
+    before = state()
+    assert {"moat", "stream_0_0"} <= set(before[0])  # the sketch's water has stand-ins to make
+    formats.export(tmp_path / "a.glb", frames=(1, 3))
+    assert state() == before
+
+    def broken(*_):
+        raise RuntimeError("the exporter failed")
+
+    monkeypatch.setitem(formats.WRITERS, "glb", broken)
+    with pytest.raises(WriteError):
+        formats.export(tmp_path / "b.glb", frames=(1, 3))
+    assert state() == before and not (tmp_path / "b.glb").exists()
+
+
+def test_keyed_light_powers_go_out_in_the_static_values_units(tmp_path):
+    """A sun's and a point light's keyed power (W/m^2, W) play in lux and candela as their static values
+    do (Blender's exporter keys a sun's 683 times too low and a point light's 4 pi times too high)."""
+    from sanctuary import jobs
+    from sanctuary.blender import compat
+    from sanctuary.export import formats
+
+    jobs.new_file()
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.0
+    per_watt = {"SUN": 683.0, "POINT": 683.0 / (4 * np.pi)}  # KHR_lights_punctual: lux, candela
+    for kind in per_watt:
+        light = bpy.data.lights.new(f"keyed_{kind.lower()}", kind)
+        scene.collection.objects.link(bpy.data.objects.new(light.name, light))
+        compat.write_curve(light, "energy", [1, 11], [2.0, 6.0])
+    formats.export(tmp_path / "lights.glb", frames=(3, 9))
+    doc, blob = read_glb(tmp_path / "lights.glb")
+    lights = doc["extensions"]["KHR_lights_punctual"]["lights"]
+    for i, entry in enumerate(lights):
+        factor = per_watt[bpy.data.lights[entry["name"]].type]
+        assert entry["intensity"] == pytest.approx(factor * 2.8, rel=1e-4)  # its power at frame 3
+        keyed = sample(doc, blob, f"/extensions/KHR_lights_punctual/lights/{i}/intensity", 6 / FPS)
+        assert keyed[0] == pytest.approx(factor * 5.2, rel=1e-4)  # at frame 9
+
+
 def test_gltf_passes_the_khronos_validator(film_glb):
     report = node_json("validate.mjs", str(film_glb))
     assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
@@ -309,7 +367,7 @@ def test_alembic_round_trips_transforms_and_the_growing_water(tmp_path, truth):
         water = objs[WATER].evaluated_get(bpy.context.evaluated_depsgraph_get())
         verts = np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices])
         assert len(verts) == truth[f]["water_verts"]
-        if len(verts):
+        if truth[f]["water_box"] is not None:
             lo, hi = truth[f]["water_box"]
             assert verts.min(0) == pytest.approx(lo, abs=1e-3) and verts.max(0) == pytest.approx(hi, abs=1e-3)
         water.to_mesh_clear()

@@ -114,7 +114,9 @@ def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -
             if power is None:
                 continue
             sampler = clip["samplers"][ch["sampler"]]
-            times = gltf.floats(sampler["input"])[:, 0]
+            times = gltf.floats(sampler["input"])[:, 0].copy()  # a kept view would block the buffer's growth
+            # The exporter's times are (frame - frames[0]) / fps; fps here is fps / fps_base (the build
+            # keeps fps_base 1, where the two agree).
             values = gltf_intensity_per_watt(light) * np.array(
                 [power.evaluate(frames[0] + t * fps) for t in times], np.float32)
             shared = sum(s["output"] == sampler["output"] for c in doc["animations"] for s in c["samplers"])
@@ -140,7 +142,7 @@ def _abc(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_custom_properties=True, as_background_job=False))
 
 
-def select_exportable(scene, skip=frozenset()) -> None:
+def select_exportable(scene, skip: set | frozenset = frozenset()) -> None:
     """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals) and `skip`.
 
     Realized per frame, their few hundred thousand instances make USD and Alembic files of
@@ -175,7 +177,8 @@ def set_fbx_time_span(path: Path, frames: tuple[int, int], fps: float) -> None:
     """The file's time span (GlobalSettings TimeSpanStart/Stop, from which DCCs and engines take a scene's
     range) set to the exported frames, frames[0] / fps to frames[1] / fps. Blender's exporter writes 0 to
     1 s whatever it exports (io_scene_fbx/export_fbx_bin.py, fbx_header_elements); that 1 s is the file's
-    KTime unit, read back from it. Patched in place: int64 for int64, nothing else moves."""
+    KTime unit, read back from it. Patched in place: int64 for int64, nothing else moves. Raises
+    WriteError if the file has not exactly one of each (an exporter that writes them otherwise)."""
     data = bytearray(path.read_bytes())
     at = {}
     for name in (b"TimeSpanStart", b"TimeSpanStop"):

@@ -83,7 +83,8 @@ class GltfFile:
         return len(self.doc["accessors"]) - 1
 
     def floats(self, index: int) -> np.ndarray:
-        """A float accessor's data, (count, components); a view into the file's buffer."""
+        """A float accessor's data, (count, components); a view into the file's buffer (writable in place;
+        copy what you keep, since a live view stops accessor() from growing the buffer: BufferError)."""
         acc = self.doc["accessors"][index]
         view = self.doc["bufferViews"][acc["bufferView"]]
         width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[acc["type"]]

@@ -92,8 +92,10 @@ CURVE_SUFFIX = ".course"  # the curve's name while its stand-in carries it in th
 
 
 def growing_curves(scene) -> list:
-    """Curve objects that grow by a keyed bevel factor (the water)."""
-    return [o for o in scene.objects if o.type == "CURVE"
+    """Curve objects that grow along their length by a keyed bevel factor (the water): one poly spline,
+    the factor mapped to its length (SPLINE), as water.py builds them. Other curves export as they are."""
+    return [o for o in scene.objects if o.type == "CURVE" and len(o.data.splines) == 1
+            and o.data.splines[0].type == "POLY" and o.data.bevel_factor_mapping_end == "SPLINE"
             and any(fc.data_path == "bevel_factor_end" for fc in compat.fcurves(o.data))]
 
 
@@ -132,13 +134,15 @@ def water_standin(scene, curve, frame_list: np.ndarray) -> tuple[object, object]
                                          cyclic=spline.use_cyclic_u)
     weights = stage_weights(*growth(data, frame_list), GROWTH_STAGES)
     mesh = bpy.data.meshes.new(curve.name)
-    mesh.from_pydata(basis.tolist(), [], faces)
-    mesh.shade_smooth()
-    for mat in data.materials:
-        mesh.materials.append(mat)
     obj = bpy.data.objects.new(mesh.name, mesh)  # named in full below, once the curve gives the name up
     try:
-        scene.collection.objects.link(obj)
+        mesh.from_pydata(basis.tolist(), [], faces)
+        mesh.shade_smooth()
+        for mat in data.materials:
+            mesh.materials.append(mat)
+        for coll in curve.users_collection or [scene.collection]:  # where the curve is, in each format's tree
+            coll.objects.link(obj)
+        obj.parent = curve.parent
         obj.matrix_world = curve.matrix_world
         obj.shape_key_add(name="Basis", from_mix=False)
         for k in range(GROWTH_STAGES + 1):
@@ -155,6 +159,7 @@ def water_standin(scene, curve, frame_list: np.ndarray) -> tuple[object, object]
 
 
 def _remove_mesh_object(obj) -> None:
+    """A stand-in object, its mesh, and its shape keys' action where nothing else uses it."""
     mesh = obj.data
     key = mesh.shape_keys
     action = key.animation_data.action if key is not None and key.animation_data else None
@@ -165,6 +170,7 @@ def _remove_mesh_object(obj) -> None:
 
 
 def remove_water_standins(pairs: list) -> None:
+    """Undo make_water_standins: the stand-ins gone, each curve under its own name again."""
     for obj, curve in pairs:
         name = obj.name
         _remove_mesh_object(obj)
