@@ -129,6 +129,13 @@ def fcurve_ensure(id_data, data_path: str, index: int = 0, action_name: str = ""
     return action.fcurves.find(data_path, index=index) or action.fcurves.new(data_path, index=index)
 
 
+def sample_curve(fc, frames):
+    """An F-curve's values (N,) float64 at frames (N,): its own interpolation and extrapolation."""
+    import numpy as np
+
+    return np.array([fc.evaluate(float(f)) for f in frames])
+
+
 def write_curve(id_data, data_path: str, frames, values, index: int = 0, linear: bool = True):
     """Key a whole sampled curve at once (foreach_set), far faster than keyframe_insert per frame.
 

@@ -117,8 +117,8 @@ def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -
             times = gltf.floats(sampler["input"])[:, 0].copy()  # a kept view would block the buffer's growth
             # The exporter's times are (frame - frames[0]) / fps; fps here is fps / fps_base (the build
             # keeps fps_base 1, where the two agree).
-            values = gltf_intensity_per_watt(light) * np.array(
-                [power.evaluate(frames[0] + t * fps) for t in times], np.float32)
+            values = (gltf_intensity_per_watt(light) * compat.sample_curve(power, frames[0] + times * fps)).astype(
+                np.float32)
             shared = sum(s["output"] == sampler["output"] for c in doc["animations"] for s in c["samplers"])
             if shared == 1:
                 gltf.floats(sampler["output"])[:, 0] = values

@@ -35,7 +35,7 @@ def drip_clock(obj, frames: np.ndarray) -> np.ndarray:
     """The seconds the leaves' modifier is keyed with (linearly extrapolated), at each frame."""
     path = compat.modifier_input_path(obj.modifiers[names.LEAVES], names.SECONDS)
     curve = next(fc for fc in compat.fcurves(obj) if fc.data_path == path)
-    return np.array([curve.evaluate(float(f)) for f in frames])
+    return compat.sample_curve(curve, frames)
 
 
 def make_standins(scene, frames: tuple[int, int], count: int = COUNT) -> list:
@@ -99,14 +99,13 @@ def growing_curves(scene) -> list:
             and any(fc.data_path == "bevel_factor_end" for fc in compat.fcurves(o.data))]
 
 
-def growth(curve, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def growth(curves: dict, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(how far along its course, 0..1 of its length, a growing curve reaches; whether it shows at all)
-    at each frame: its bevel factor, and its bevel depth above 0 (none before the water arrives)."""
-    curves = {fc.data_path: fc for fc in compat.fcurves(curve)}
-    end = np.array([curves["bevel_factor_end"].evaluate(float(f)) for f in frames])
+    at each frame, from its curve data's F-curves by data path: its bevel factor, and its bevel depth above
+    0 (none before the water arrives)."""
     depth = curves.get("bevel_depth")
-    shown = np.array([depth.evaluate(float(f)) > 1e-6 for f in frames]) if depth else np.full(len(frames), True)
-    return end, shown
+    shown = compat.sample_curve(depth, frames) > 1e-6 if depth else np.full(len(frames), True)
+    return compat.sample_curve(curves["bevel_factor_end"], frames), shown
 
 
 def make_water_standins(scene, frames: tuple[int, int]) -> list[tuple[object, object]]:
@@ -128,11 +127,12 @@ def water_standin(scene, curve, frame_list: np.ndarray) -> tuple[object, object]
     spline = data.splines[0]
     co = np.empty(len(spline.points) * 4, np.float32)
     spline.points.foreach_get("co", co)
-    depth = {fc.data_path: fc for fc in compat.fcurves(data)}.get("bevel_depth")
+    curves = {fc.data_path: fc for fc in compat.fcurves(data)}
+    depth = curves.get("bevel_depth")
     radius = max(k.co[1] for k in depth.keyframe_points) if depth else data.bevel_depth
     basis, shapes, faces = growth_stages(co.reshape(-1, 4)[:, :3], radius, GROWTH_STAGES,
                                          cyclic=spline.use_cyclic_u)
-    weights = stage_weights(*growth(data, frame_list), GROWTH_STAGES)
+    weights = stage_weights(*growth(curves, frame_list), GROWTH_STAGES)
     mesh = bpy.data.meshes.new(curve.name)
     obj = bpy.data.objects.new(mesh.name, mesh)  # named in full below, once the curve gives the name up
     try:
