@@ -118,3 +118,28 @@ def test_frost_whitens_the_stone_at_the_panic_and_the_moat_is_not_white(film, tm
     (img, _), = through(film, ((ring.x, ring.y - 0.05, ring.z + 0.8), tuple(ring), 50.0), (RESPONSE,), tmp_path)
     middle = img[18:36, 32:64].reshape(-1, 3) / 255.0
     assert middle.min(axis=-1).mean() < 0.7  # water, not white tubes
+
+
+def test_the_hearts_light_reaches_the_trunks_round_the_clearing_as_the_warmth_returns(film, tmp_path):
+    reach = bpy.data.objects[names.HEART_REACH]
+    trunks = list(reach.light_linking.receiver_collection.objects)
+    assert trunks and all(names.is_tree(t.name) for t in trunks)
+    film.frame_set(PANIC)
+    assert reach.data.energy == 0.0  # no warmth in the air yet
+    film.frame_set(SANCTUARY)
+    assert reach.data.energy > 10 * bpy.data.objects[names.HEART_LIGHT].data.energy
+    # The nearest trunk, seen from beside the heart, lit with its reach and without.
+    heart = np.array(bpy.data.objects[names.HEART_LIGHT].matrix_world.translation)
+    trunk = min(trunks, key=lambda t: np.hypot(*(np.array(t.location)[:2] - heart[:2])))
+    aim = np.array(trunk.location) + (0.0, 0.0, 1.5)
+    eye = heart + 0.7 * (aim - heart) + (0.0, 0.0, 0.3)
+    power = next(fc for fc in compat.fcurves(reach.data) if fc.data_path == "energy")
+    seen = []
+    for mute in (False, True):
+        power.mute = mute
+        if mute:
+            reach.data.energy = 0.0
+        (img, _), = through(film, (tuple(eye), tuple(aim), 50.0), (SANCTUARY,), tmp_path)
+        seen.append(luminance(img[18:36, 42:54]).mean())  # the trunk, in the middle of the frame
+    power.mute = False
+    assert seen[0] > 1.5 * seen[1], seen

@@ -192,3 +192,16 @@ def test_the_day_dims_to_dusk_from_the_response_into_the_sanctuary(cfg):
     # The sun sinks with it: the dusk is the same easing, so they end together.
     el = tending.sun_elevation(cfg, t)
     assert np.all((light < 1.0) == (el < cfg["sky"]["sun_elevation"]))
+
+
+def test_the_day_darkens_round_the_grasped_heart_and_returns_as_the_frost_recedes(cfg, response):
+    """LOOK.md: near darkness round the heart at the panic, small warm points in the tending."""
+    fps = cfg["timeline"]["fps"]
+    t = np.arange(len(response.seconds)) / fps
+    frost = response.channels["frost"]
+    light = tending.daylight(cfg, t, frost)
+    assert np.allclose(light, tending.daylight(cfg, t) * (1.0 - frost) ** tending.GLOOM)
+    mean = {b: light[beat_mask(cfg, response, b)].mean() for b in ("forest", "panic", "tending", "response")}
+    assert mean["panic"] < 0.4 * mean["forest"]  # near darkness
+    assert mean["panic"] < mean["tending"] < mean["response"]  # the light comes back as the clearing is tended
+    assert np.all(light[frost == 0.0] == tending.daylight(cfg, t)[frost == 0.0])  # no frost, no gloom

@@ -115,6 +115,8 @@ def test_gltf_carries_the_film(film_glb, truth):
     doc, blob = read_glb(film_glb)
     mats = [m["name"] for m in doc["materials"]]
     lights = [lt["name"] for lt in doc["extensions"]["KHR_lights_punctual"]["lights"]]
+    # Lights that mean something only through light linking would light everything in a client without it.
+    assert "heart_reach" not in lights and "heart_contact" not in lights
     glow = f"/materials/{mats.index('heart')}/extensions/KHR_materials_emissive_strength/emissiveStrength"
     color = f"/extensions/KHR_lights_punctual/lights/{lights.index('heart_light')}/color"
     for f in FRAMES:

@@ -76,7 +76,7 @@ def _forest(b: Build):
 
 
 def _clearing(b: Build):
-    build_clearing(b.plan.cfg, b.owner, b.floor.data.materials[0], b.plan.response, b.plan.shots)
+    build_clearing(b.plan.cfg, b.owner, b.floor.data.materials[0], b.plan.response, b.plan.shots, b.forest.trunks)
 
 
 def _tending(b: Build):
@@ -261,11 +261,12 @@ def retime_scene(cfg: dict, scene=None, on_stage=None) -> tuple[BuildResult, lis
     kept = datablocks.owned_by(old_token, {"forest"})
     fallen_mesh = next(i for i in kept if isinstance(i, bpy.types.Mesh) and names.base(i.name) == names.FALLEN_SHAPE_0)
     leaves = next((i for i in kept if isinstance(i, bpy.types.Object) and names.base(i.name) == names.LEAVES), None)
+    trunks = tuple(i for i in kept if isinstance(i, bpy.types.Object) and names.is_tree(i.name))
     plan = ScenePlan(cfg, tree_xy=np.array(root[names.TREE_XY], dtype=np.float64))
 
     # New data waits under its own token until all of it exists.
     b = Build(plan, datablocks.Owner("", collection=root, token=uuid.uuid4().hex),
-              forest=ForestData(plan.tree_xy, fallen_mesh))
+              forest=ForestData(plan.tree_xy, fallen_mesh, trunks))
     timings: dict = {}
     try:
         run_stages(b, [s for s in STAGES if s.story], timings, on_stage)

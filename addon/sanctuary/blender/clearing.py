@@ -19,14 +19,16 @@ MOSS = (0.05, 0.13, 0.025, 1.0)
 STAIN = (0.05, 0.045, 0.035, 1.0)
 
 
-def build_clearing(cfg: dict, owner: Owner, floor_material, response, plans) -> None:
-    """Pedestal, heart and frost, all driven by the heart's channels (from the tending's response)."""
+def build_clearing(cfg: dict, owner: Owner, floor_material, response, plans, trunks=()) -> None:
+    """Pedestal, heart and frost, all driven by the heart's channels (from the tending's response);
+    trunks: the forest's bark objects, which the heart's light reaches as the warmth returns."""
     frames, seconds, channels = response.frames, response.seconds, response.channels
     pedestal, shape = build_pedestal(cfg, owner)
     heart_pos = landmarks(cfg)["heart"]
     heart_base = heart_pos - np.array([0.0, 0.0, cfg["heart"]["size"] / 2])
     group = frost.front_group(owner, cfg, frames, channels["frost"])
-    build_heart(cfg, owner, heart_base, frames, seconds, channels, group, close_up_facing(plans), (pedestal,))
+    build_heart(cfg, owner, heart_base, frames, seconds, channels, group, close_up_facing(plans), (pedestal,),
+                trunks)
     for mat in (pedestal.data.materials[0], floor_material):
         frost.overlay(mat, group, heart_base, cfg["frost"]["color"])
     world_verts = shape.vertices.astype(np.float64) + np.array(pedestal.location)

@@ -31,6 +31,7 @@ class ForestData:
 
     tree_xy: np.ndarray  # trunk positions: the streams start at their roots
     fallen_mesh: object  # a fallen-leaf shape, reused by the tending for gathered leaves
+    trunks: tuple = ()  # the bark objects, which the heart's light reaches as the warmth returns
 
 
 def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestData:
@@ -41,6 +42,7 @@ def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestDat
 
     bark = materials.bark(owner)
     mercury = materials.mercury(owner, cfg["leaves"])
+    trunks = []
     for i, (tree, sp_i) in enumerate(zip(grown.trees, grown.species)):
         sp = forest["species"][sp_i]
         verts, corners, sizes = core_trees.bark_mesh(tree, seed, i)
@@ -48,6 +50,7 @@ def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestDat
         mesh.materials.append(bark)
         obj = owner.object(names.tree(i, sp["name"]), mesh, trees_coll)
         obj.location = tuple(tree.base)
+        trunks.append(obj)
 
     fallen_meshes = []
     leaf_coll = owner.child_collection("leaf_shapes", shapes)
@@ -89,7 +92,7 @@ def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestDat
         mod = fallen_obj.modifiers.new(names.FALLEN, "NODES")
         mod.node_group = fallen_group(owner, fallen_coll)
 
-    return ForestData(grown.xy, fallen_meshes[0])
+    return ForestData(grown.xy, fallen_meshes[0], tuple(trunks))
 
 
 def _instance(g, points, shapes_coll, variant, rotation, scale):

@@ -9,7 +9,9 @@ Three parts, all keyed from the heart's channels (core.clearing.heart), frame by
 - the light (`heart_light`): a point light in the body, its power and colour keyed, with no node
   tree (glTF's exporter reads a light's colour and power from its nodes when it has them); it lights
   the clearing but not the stone under it, which `heart_contact` (a share of it, linked to the stone
-  alone) lights instead.
+  alone) lights instead; `heart_reach` (linked to the trunks round the clearing) carries it to them as
+  the warmth returns. Both linked lights are render-only: a client without light linking would light
+  everything with them, so the exporters leave them out.
 The body scales about its tip, which stands on the pedestal: shrinking, it stays in contact.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..core.clearing import heart as core_heart
 from ..core.geometry import join_tubes, tube_mesh
+from ..core.story import tending
 from . import compat, names
 from .datablocks import Owner
 from .materials import bare, principled
@@ -31,11 +34,19 @@ CORE_GLOW = 0.8  # the core's emission per unit of glow, face on
 CORE_SHARE = 0.6  # the core's size, of the body's
 THREAD_GLOW = 2.5  # the threads' emission per unit of glow
 CONTACT = 0.03  # the heart's light on the stone it rests on, against its light on the clearing
+# LOOK.md, the return: warmth radiating outward. Through the dusk the heart's own light, falling off with
+# the square of the distance, showed on the roots and the floor near it but not on the trunks 8-12 m
+# away (even at 40 times its power); a light linked to the trunks near the clearing alone, REACH times
+# the heart's and keyed with the world's warmth (none until the response), carries it there.
+REACH = 40.0
+REACH_RING = 2.5  # the trunks that take it stand within this many clearing radii of the heart
 
 
 def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: np.ndarray,
-                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float], stone: tuple):
-    """The heart with its tip at `position` (x, y, z in m) on the pedestal (`stone`: its objects).
+                channels: dict[str, np.ndarray], frost_group, facing: tuple[float, float], stone: tuple,
+                trunks: tuple = ()):
+    """The heart with its tip at `position` (x, y, z in m) on the pedestal (`stone`: its objects;
+    `trunks`: the forest's bark objects).
 
     facing: (seconds, yaw) - when and toward which heading the heart's face must point.
     Returns (body, light) objects."""
@@ -91,6 +102,18 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     for obj in stone:
         touched.objects.link(obj)
     contact.light_linking.receiver_collection = touched
+    reach_data = owner.new("lights", names.HEART_REACH, "POINT")
+    reach_data.shadow_soft_size = light_data.shadow_soft_size
+    reach = owner.object(names.HEART_REACH, reach_data)
+    reach.parent = light
+    near = owner.new("collections", "heart_reach_receivers")
+    ring = REACH_RING * cfg["clearing"]["radius"]
+    for obj in trunks:
+        if np.hypot(obj.location[0] - position[0], obj.location[1] - position[1]) < ring:
+            near.objects.link(obj)
+    reach.light_linking.receiver_collection = near
+    for obj in (contact, reach):
+        obj[names.LINKED_LIGHT] = True
 
     shown = core_heart.expressed(channels, seconds, h["pulse_bpm"], cfg["seed"])
     # A slow turn, so the heart shows its face to every side; the close-up gets it full on.
@@ -108,14 +131,15 @@ def build_heart(cfg: dict, owner: Owner, position, frames: np.ndarray, seconds: 
     compat.write_curve(threads_mat.node_tree, tbsdf.inputs["Emission Strength"].path_from_id("default_value"),
                        frames, THREAD_GLOW * shown["glow"])
     color = core_heart.mix_color(h["moonlight"], h["dawn"], channels["warmth"])
-    for data, share in ((light_data, 1.0), (contact_data, CONTACT)):
+    outward = REACH * tending.world_warmth(cfg, seconds, channels["warmth"])
+    for data, share in ((light_data, 1.0), (contact_data, CONTACT), (reach_data, outward)):
         compat.write_curve(data, "energy", frames, share * shown["light"])
         for i in range(3):
             compat.write_curve(data, "color", frames, color[:, i], index=i)
     core_tree = core_mat.node_tree
     compat.write_curve(core_tree, 'nodes["glow"].outputs[0].default_value', frames, shown["glow"])
     compat.write_curve(core_tree, 'nodes["warmth"].outputs[0].default_value', frames, channels["warmth"])
-    for id_data in (heart, tree, light_data, contact_data, light, threads, threads_mat.node_tree, core_tree):
+    for id_data in (heart, tree, light_data, contact_data, reach_data, light, threads, threads_mat.node_tree, core_tree):
         owner.tag(id_data.animation_data.action)
     heart[names.CHANNELS] = "scale glow warmth flicker frost: see core/clearing/heart.py"
     return heart, light

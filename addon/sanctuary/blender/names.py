@@ -14,6 +14,7 @@ TOKEN = "sanctuary_build"  # on every ID a build creates: which build made it
 STAGE = "sanctuary_stage"  # which stage of the build made an ID ("forest", "tending", ...)
 ROOT = "sanctuary_root"  # on the build's own collection
 INSTANCER = "sanctuary_instancer"  # on point clouds that geometry nodes turn into thousands of instances
+LINKED_LIGHT = "sanctuary_linked_light"  # on lights that mean something only through light linking: not exported
 GROWN_FROM = "sanctuary_grown_from"  # on the root: the preset keys the forest was grown from (JSON)
 TREE_XY = "sanctuary_tree_xy"  # on the root: where the trunks stand (x, y, x, y, ...)
 CORRIDORS = "sanctuary_corridors"  # on the root: a hash of the camera paths the forest was cleared for
@@ -38,6 +39,7 @@ PEDESTAL_ROOTS = "pedestal_roots"
 HEART = "heart"
 HEART_LIGHT = "heart_light"
 HEART_CONTACT = "heart_contact"  # the heart's glow on the stone it rests on
+HEART_REACH = "heart_reach"  # the heart's light on the trunks round the clearing as the warmth returns
 SUN = "kaleidoscopic_sun"
 CRYSTALS = "frost_crystals"
 MOAT = "moat"
@@ -46,6 +48,11 @@ FALLEN_SHAPE_0 = "fallen_shape_0"
 
 def tree(index: int, species: str) -> str:
     return f"tree_{index:03d}_{species}"
+
+
+def is_tree(name: str) -> bool:
+    """A tree's object name, as tree() makes it (the bark mesh's name has no species)."""
+    return re.fullmatch(r"tree_\d{3}_\w+", base(name)) is not None
 
 
 def shape(kind: str, variant: int) -> str:

@@ -74,7 +74,8 @@ class ScenePlan:
         seconds = np.arange(0.0, timeline.film_seconds(self.cfg["timeline"]) + step, step)
         warm = tending.world_warmth(self.cfg, seconds, self.response.channels["warmth"])
         return seconds, sky.sky_state(self.cfg["sky"], seconds, self.seed, warm,
-                                      tending.sun_elevation(self.cfg, seconds), tending.daylight(self.cfg, seconds))
+                                      tending.sun_elevation(self.cfg, seconds),
+                                      tending.daylight(self.cfg, seconds, self.response.channels["frost"]))
 
     @cached_property
     def schedule(self) -> tending.Schedule:

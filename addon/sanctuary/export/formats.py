@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import files
 from ..blender import compat
-from ..blender.names import EMISSIVE_TINT, INSTANCER
+from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import export_format, writable_file
@@ -143,14 +143,15 @@ def _abc(path: Path, fmt: str, frames: tuple[int, int]) -> None:
 
 
 def select_exportable(scene, skip: set | frozenset = frozenset()) -> None:
-    """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals) and `skip`.
+    """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals), the lights
+    that mean something only through light linking (names.LINKED_LIGHT), and `skip`.
 
     Realized per frame, their few hundred thousand instances make USD and Alembic files of
     gigabytes (a 24-frame Alembic of the default forest: 2 GB, 15 GB of memory). glTF gets
     the leaves back as GPU instances (instances.py) and every format gets drop stand-ins
     (standins.py)."""
     for obj in scene.objects:
-        obj.select_set(not obj.get(INSTANCER, False) and obj not in skip)
+        obj.select_set(not obj.get(INSTANCER, False) and not obj.get(LINKED_LIGHT, False) and obj not in skip)
 
 
 def restore_selection(scene, before: list) -> None:

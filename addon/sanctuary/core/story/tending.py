@@ -184,6 +184,7 @@ def world_warmth(cfg: dict, seconds: np.ndarray, warmth: np.ndarray) -> np.ndarr
 
 
 DUSK = 0.2  # the sky's and the sun's light at the end of the sanctuary, against the day's
+GLOOM = 1.0  # the day's light goes as (1 - frost) ** GLOOM: 0.32 of it at the panic (frost 0.68), 0.49 in the tending
 
 
 def _sinking(cfg: dict, seconds: np.ndarray) -> np.ndarray:
@@ -203,8 +204,13 @@ def sun_elevation(cfg: dict, seconds: np.ndarray) -> np.ndarray:
     return high + (low - high) * _sinking(cfg, seconds)
 
 
-def daylight(cfg: dict, seconds: np.ndarray) -> np.ndarray:
-    """The sky's and the sun's strength (T,) against the preset's, 1 until the sun starts sinking: as it
-    sinks the day dims to DUSK, so the heart, a steady beacon, is the brightest thing in the clearing
-    (LOOK.md: "the light sinks and shifts")."""
-    return 1.0 + (DUSK - 1.0) * _sinking(cfg, seconds)
+def daylight(cfg: dict, seconds: np.ndarray, frost: np.ndarray | None = None) -> np.ndarray:
+    """The sky's and the sun's strength (T,) against the preset's. As the heart is grasped the day darkens
+    with the frost (frost: the heart's frost channel per film frame; LOOK.md: "near darkness around it" at
+    the panic, small warm points returning in the tending), as (1 - frost) ** GLOOM; as the sun sinks it
+    dims to DUSK, so the heart, a steady beacon, is the brightest thing in the clearing (LOOK.md: "the
+    light sinks and shifts")."""
+    day = 1.0 + (DUSK - 1.0) * _sinking(cfg, seconds)
+    if frost is not None:
+        day = day * (1.0 - np.interp(seconds, np.arange(len(frost)) / cfg["timeline"]["fps"], frost)) ** GLOOM
+    return day
