@@ -37,7 +37,7 @@ PROG = "sanctuary"
 # How the command line says where bad input came from: its own flags.
 WORDS = {Source.PRESET: "--preset", Source.OVERRIDE: "--set", Source.SEED: "--seed", Source.QUALITY: "--quality",
          Source.FRAMES: "--frames", Source.SHOTS: "--shot", Source.CHUNK: "--chunk", Source.OUT: "--out",
-         Source.FORMAT: "--format", Source.CHUNK_SIZE: "--chunk-size"}
+         Source.FORMAT: "--format", Source.CHUNK_SIZE: "--chunk-size", Source.PROFILE: "--profile"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -147,6 +147,9 @@ def make_parser(help_details: bool = False) -> Parser:
     p.add_argument("--format", default=None, help="glb, gltf, usdc, usda, abc, fbx or blend (default: from --out)")
     p.add_argument("--frames", default=None, help="a continuous range, e.g. 1-48 (default: the whole film)")
     p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--profile", default="film",
+                   help="film (as rendered; the default) or realtime (for clients that draw every frame: "
+                        "16-triangle leaves, frost capped, lighter trees, no transmission)")
     _run_options(p)
 
     p = sub.add_parser("presets", help="list scene presets and quality tiers")
@@ -270,7 +273,7 @@ def cmd_job(args, stop) -> dict:
 
 def cmd_export(args, stop) -> dict:
     loaded = presets.load_scene(args.preset, args.seed, tuple(args.overrides))
-    plan = jobs.plan_export(loaded, args.out, args.format, args.frames)
+    plan = jobs.plan_export(loaded, args.out, args.format, args.frames, args.profile)
     if args.dry_run:
         return {"dry_run": True, **plan.summary()}
     stop.folder = plan.out.parent

@@ -216,20 +216,69 @@ def test_an_export_leaves_the_scene_as_it_was(tmp_path, monkeypatch):
     def state():
         return ({o.name: o.select_get() for o in scene.objects}, sorted(m.name for m in bpy.data.meshes),
                 sorted(a.name for a in bpy.data.actions), sorted(k.name for k in bpy.data.shape_keys),
-                scene.frame_current, scene.frame_start, scene.frame_end)
+                scene.frame_current, scene.frame_start, scene.frame_end,
+                {o.name: o.data.name for o in scene.objects if o.type == "MESH"},
+                {o.name: len(o.modifiers) for o in scene.objects})
 
     before = state()
     assert {"moat", "stream_0_0"} <= set(before[0])  # the sketch's water has stand-ins to make
     formats.export(tmp_path / "a.glb", frames=(1, 3))
+    assert state() == before
+    formats.export(tmp_path / "c.glb", frames=(1, 3), profile="realtime")  # lighter trees swapped back
     assert state() == before
 
     def broken(*_):
         raise RuntimeError("the exporter failed")
 
     monkeypatch.setitem(formats.WRITERS, "glb", broken)
-    with pytest.raises(WriteError):
-        formats.export(tmp_path / "b.glb", frames=(1, 3))
-    assert state() == before and not (tmp_path / "b.glb").exists()
+    for profile in ("film", "realtime"):
+        with pytest.raises(WriteError):
+            formats.export(tmp_path / "b.glb", frames=(1, 3), profile=profile)
+        assert state() == before and not (tmp_path / "b.glb").exists()
+
+
+def test_the_realtime_profile_is_light_enough_to_draw_every_frame(tmp_path):
+    """Leaves at 16 triangles, trees at half theirs, no transmission (three.js would draw the scene twice):
+    three.js counts the triangles our bench counts, and the glb still validates."""
+    import sys
+
+    from conftest import ROOT
+
+    from sanctuary import jobs
+    from sanctuary.config import presets
+    from sanctuary.export import formats, realtime
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_export import has_transmission, triangles_a_frame
+
+    jobs.new_file()
+    jobs.build(presets.load_scene("sketch"))
+    docs = {}
+    for profile in ("film", "realtime"):
+        formats.export(tmp_path / f"{profile}.glb", frames=(40, 41), profile=profile)
+        docs[profile], _ = read_glb(tmp_path / f"{profile}.glb")
+
+    def triangles(doc, name):
+        mesh = doc["meshes"][next(n["mesh"] for n in doc["nodes"] if n["name"] == name)]
+        return sum(doc["accessors"][p["indices"]]["count"] // 3 for p in mesh["primitives"])
+
+    film, light = docs["film"], docs["realtime"]
+    for v in range(4):
+        assert triangles(film, f"leaf_shape_{v}_instances") > 100
+        assert triangles(light, f"leaf_shape_{v}_instances") <= realtime.LOD_TRIANGLES
+    trees = [n["name"] for n in film["nodes"] if n["name"].startswith("tree_")]
+    assert trees
+    ratio = sum(triangles(light, t) for t in trees) / sum(triangles(film, t) for t in trees)
+    assert 0.4 < ratio < 0.6
+    assert has_transmission(film) and not has_transmission(light)
+    water = next(m for m in light["materials"] if m["name"] == "iridescent_water")  # refractive in the film
+    assert water["alphaMode"] == "BLEND" and water["pbrMetallicRoughness"]["baseColorFactor"][3] < 1.0
+    assert triangles_a_frame(light) < 0.2 * triangles_a_frame(film)
+    seen = node_json("three_load.mjs", str(tmp_path / "realtime.glb"))
+    assert seen["triangles"] == triangles_a_frame(light)
+    assert all(m["transmission"] == 0 for m in seen["materials"].values())
+    report = node_json("validate.mjs", str(tmp_path / "realtime.glb"))
+    assert report["errors"] == 0, report["messages"][:5]
 
 
 def test_keyed_light_powers_go_out_in_the_static_values_units(tmp_path):
@@ -454,8 +503,8 @@ def test_gltf_leaves_are_gpu_instances_where_blender_has_them(tmp_path):
     jobs.build(presets.load_scene("sketch"))
     bpy.context.scene.frame_set(40)
     want = gather(bpy.context.evaluated_depsgraph_get(), {"mercury_leaves", "fallen_leaves"})
-    assert sum(len(m) for m in want.values()) > 4000  # the leaves, not their drops
-    for source, matrices in want.items():
+    assert sum(len(m) for _, m in want.values()) > 4000  # the leaves, not their drops
+    for source, (_, matrices) in want.items():
         attrs = nodes[f"{source.name}_instances"]
         got = accessor(doc, blob, attrs["TRANSLATION"])
         assert len(got) == len(matrices)

@@ -25,6 +25,7 @@ class Source:
     CHUNK_SIZE = "chunk_size"  # the frames of one task of a farm job
     OUT = "out"  # where results go
     FORMAT = "format"  # an export's format
+    PROFILE = "profile"  # an export's profile (film, realtime)
     ARGUMENTS = "arguments"
 
 

@@ -8,6 +8,7 @@ Keyword arguments are filtered by what the running Blender's operator accepts
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,16 +21,17 @@ import bpy
 import numpy as np
 
 from .. import files
-from ..blender import compat
+from ..blender import compat, names
 from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
-from ..jobs.paths import export_format, writable_file
+from ..jobs.paths import check_export_profile, export_format, writable_file
+from . import realtime
 from .instances import GltfFile, add_gpu_instances
 from .standins import make_standins, make_water_standins, remove_standins, remove_water_standins
 
 
-def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
+def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.export_scene.gltf
     scene = bpy.context.scene
     # Static values are those of the clip's first frame (the exporter takes frame 0's unless told to
@@ -48,7 +50,16 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int]) -> None:
     gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
     finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
-    add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
+    if profile == "realtime":
+        lods = realtime.ShapeLods(scene)
+        try:
+            add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers, shape_mesh=lods,
+                              caps={names.CRYSTALS: realtime.FROST_CAP})
+        finally:
+            lods.close()
+        realtime.drop_transmission(gltf.doc)
+    else:
+        add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
     gltf.save()
 
 
@@ -126,7 +137,7 @@ def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -
                 sampler["output"] = gltf.accessor(values, "SCALAR")
 
 
-def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
+def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.wm.usd_export
     op(**compat.operator_kwargs(
         op, filepath=str(path), export_animation=True, export_materials=True, export_lights=True,
@@ -134,7 +145,7 @@ def _usd(path: Path, fmt: str, frames: tuple[int, int]) -> None:
         export_custom_properties=True))
 
 
-def _abc(path: Path, fmt: str, frames: tuple[int, int]) -> None:
+def _abc(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.wm.alembic_export
     op(**compat.operator_kwargs(
         # Curves as meshes: the streams and moat grow by their bevel, which only a mesh carries.
@@ -159,7 +170,7 @@ def restore_selection(scene, before: list) -> None:
         obj.select_set(obj in before)
 
 
-def _fbx(path: Path, fmt: str, frames: tuple[int, int]) -> None:
+def _fbx(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.export_scene.fbx
     # Defaults crash on animated light data in 5.0.1 (BPY_NOTES): bake per object, no NLA.
     op(**compat.operator_kwargs(
@@ -211,10 +222,12 @@ WRITERS = {"glb": _gltf, "gltf": _gltf, "usdc": _usd, "usda": _usd, "abc": _abc,
 
 
 def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | None = None, scene=None,
-           should_stop=lambda: False) -> list[str]:
+           should_stop=lambda: False, profile: str = "film") -> list[str]:
     """Export the scene to `out`; returns the files written (a .gltf brings its .bin). Raises WriteError
     when the export cannot be written whole, KeyboardInterrupt (nothing moved into place) when
-    should_stop() has turned true by the time the exporter returns."""
+    should_stop() has turned true by the time the exporter returns, ConfigError for a profile not in
+    EXPORT_PROFILES ("film": as rendered; "realtime": for clients that draw every frame, realtime.py)."""
+    check_export_profile(profile)
     scene = scene or bpy.context.scene
     out = Path(out)
     fmt = export_format(out, fmt)
@@ -240,8 +253,10 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         # Alembic meshes the growing curves itself, per frame; the others get keyed tube meshes.
         water = [] if fmt == "abc" else make_water_standins(scene, frames)
         select_exportable(scene, skip={curve for _, curve in water})
+        lighter = realtime.lighter_trees(scene) if profile == "realtime" else contextlib.nullcontext()
         try:
-            WRITERS[fmt](staging / out.name, fmt, frames)
+            with lighter:
+                WRITERS[fmt](staging / out.name, fmt, frames, profile)
         except (OSError, RuntimeError) as e:  # a full disk arrives as an OSError, or quoted in Blender's error
             raise WriteError(out, files.cause(staging / out.name, e)) from None
         # Every file the exporter wrote (a .gltf's .bin, USD's textures/ folder) is checked whole before any

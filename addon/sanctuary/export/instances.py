@@ -176,7 +176,8 @@ def material_of(gltf: GltfFile, obj, cache: dict) -> int | None:
 
 
 def gather(depsgraph, instancers: set[str]) -> dict:
-    """{source object: (N, 4, 4) world matrices} of the instances the named instancers place.
+    """{source object: (instancer's name, (N, 4, 4) world matrices)} of the instances the named
+    instancers place.
 
     Instances of the instancer's own geometry (the drops) are skipped: they move."""
     found: dict = {}
@@ -186,12 +187,29 @@ def gather(depsgraph, instancers: set[str]) -> dict:
         source = inst.object.original
         if source.name == inst.parent.original.name:
             continue
-        found.setdefault(source, []).append(np.array(inst.matrix_world))
-    return {src: np.array(ms) for src, ms in found.items()}
+        found.setdefault(source, (inst.parent.original.name, []))[1].append(np.array(inst.matrix_world))
+    return {src: (owner, np.array(ms)) for src, (owner, ms) in found.items()}
 
 
-def add_mesh(gltf: GltfFile, source, materials: dict) -> int:
-    pos, nor, idx = shape_arrays(source.data)
+def capped(groups: dict, caps: dict[str, int]) -> dict:
+    """gather()'s groups with at most caps[instancer] instances per instancer, each of its shapes thinned
+    evenly in proportion."""
+    totals: dict = {}
+    for owner, matrices in groups.values():
+        totals[owner] = totals.get(owner, 0) + len(matrices)
+    out = {}
+    for src, (owner, matrices) in groups.items():
+        cap = caps.get(owner)
+        if cap is not None and totals[owner] > cap:
+            keep = max(1, round(len(matrices) * cap / totals[owner]))
+            matrices = matrices[np.linspace(0, len(matrices) - 1, keep).round().astype(int)]
+        out[src] = (owner, matrices)
+    return out
+
+
+def add_mesh(gltf: GltfFile, source, materials: dict, mesh=None) -> int:
+    """source's mesh (or `mesh` in its stead: a level of detail) as a glTF mesh with its material."""
+    pos, nor, idx = shape_arrays(mesh or source.data)
     prim = {"attributes": {"POSITION": gltf.accessor(pos, "VEC3", target=ARRAY_BUFFER, bounds=True),
                            "NORMAL": gltf.accessor(nor, "VEC3", target=ARRAY_BUFFER)},
             "indices": gltf.accessor(idx, "SCALAR", UINT, target=ELEMENT_ARRAY_BUFFER)}
@@ -201,16 +219,20 @@ def add_mesh(gltf: GltfFile, source, materials: dict) -> int:
     return gltf.add("meshes", {"name": source.data.name, "primitives": [prim]})
 
 
-def add_gpu_instances(gltf: GltfFile, depsgraph, instancers: set[str]) -> int:
-    """Append every instance of the instancers to the open glTF (the caller saves it); returns how many."""
-    groups = gather(depsgraph, instancers)
+def add_gpu_instances(gltf: GltfFile, depsgraph, instancers: set[str], shape_mesh=None,
+                      caps: dict[str, int] | None = None) -> int:
+    """Append every instance of the instancers to the open glTF (the caller saves it); returns how many.
+
+    shape_mesh(source) -> the mesh to write for an instanced shape (default its own); caps: at most
+    that many instances of the named instancers (export/realtime.py's profile)."""
+    groups = capped(gather(depsgraph, instancers), caps or {})
     if not groups:
         return 0
     scene_nodes = gltf.doc["scenes"][gltf.doc.get("scene", 0)].setdefault("nodes", [])
     materials: dict = {}
     total = 0
-    for source, matrices in sorted(groups.items(), key=lambda kv: kv[0].name):
-        mesh = add_mesh(gltf, source, materials)
+    for source, (_, matrices) in sorted(groups.items(), key=lambda kv: kv[0].name):
+        mesh = add_mesh(gltf, source, materials, shape_mesh(source) if shape_mesh else None)
         t, r, s = to_trs(matrices)
         attrs = {"TRANSLATION": gltf.accessor(t, "VEC3"), "ROTATION": gltf.accessor(r, "VEC4"),
                  "SCALE": gltf.accessor(s, "VEC3")}

@@ -27,7 +27,7 @@ from ..core.plan import ScenePlan
 from ..core.story import timeline as tl
 from ..files import LOG_NAME, WriteError, chatter_to, frame_extension, frame_path, read_json
 from .frames import chunk_label, frame_ranges, select_chunk, select_frames, sheet_stills
-from .paths import creatable_dir, export_format, writable_dir, writable_file
+from .paths import check_export_profile, creatable_dir, export_format, writable_dir, writable_file
 from .progress import Progress, Steps
 
 __all__ = ["ConfigError", "WriteError", "Interrupted", "ScenePlan",  # what the doors catch and hold
@@ -597,14 +597,18 @@ class ExportPlan:
     fmt: str
     span: tuple[int, int] | None  # None: the whole film
     tier: presets.Loaded | None  # .blend: the farm-ready tier
+    profile: str = "film"  # export/realtime.PROFILES
 
     def summary(self) -> dict:
         return {"preset": self.loaded.name, "seed": self.loaded.data["seed"], "out": str(self.out),
-                "format": self.fmt, "frames": list(self.span) if self.span else None}
+                "format": self.fmt, "frames": list(self.span) if self.span else None, "profile": self.profile}
 
 
 def plan_export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None,
-                frames: str | None = None) -> ExportPlan:
+                frames: str | None = None, profile: str = "film") -> ExportPlan:
+    """What an export will do, checked before anything is built. Raises ConfigError for a bad format,
+    path, frame range or profile (one of EXPORT_PROFILES)."""
+    check_export_profile(profile)
     fmt = export_format(out, fmt)
     out = writable_file(out, f".{fmt}")
     span = None
@@ -615,7 +619,7 @@ def plan_export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None,
             raise ConfigError(Source.FRAMES, "", "export needs one continuous range like 1-48")
         span = (picked[0], picked[-1])
     tier = presets.load_quality(loaded.data["render"]["quality"]) if fmt == "blend" else None
-    return ExportPlan(loaded, scene, out, fmt, span, tier)
+    return ExportPlan(loaded, scene, out, fmt, span, tier, profile)
 
 
 def export(plan: ExportPlan, should_stop=_never) -> dict:
@@ -642,7 +646,8 @@ def _export(plan: ExportPlan, steps: Steps, should_stop) -> dict:
         scene.render.use_file_extension = True
         info["quality"] = plan.tier.name
     steps.begin(f"writing {plan.out.name} ({plan.fmt}, Blender's exporter)")
-    info["wrote"] = export_scene(plan.out, plan.fmt, plan.span, should_stop=should_stop)
+    info["wrote"] = export_scene(plan.out, plan.fmt, plan.span, should_stop=should_stop, profile=plan.profile)
+    info["profile"] = plan.profile
     steps.end(f"wrote {plan.out.name}")
     info["timings"]["export"] = round(time.perf_counter() - t0, 3)
     info["format"] = plan.fmt
@@ -692,11 +697,12 @@ def path_options() -> set:
     return compat.blend_relative_path()
 
 
-def export_built(scene, out: str | Path, fmt: str, should_stop=_never) -> list[str]:
+def export_built(scene, out: str | Path, fmt: str, should_stop=_never, profile: str = "film") -> list[str]:
     """Export the scene as built (over its frame range), whole or not at all; returns the files written."""
     from ..export.formats import export as export_scene
 
-    return export_scene(out, fmt, scene=scene, should_stop=should_stop)
+    check_export_profile(profile)
+    return export_scene(out, fmt, scene=scene, should_stop=should_stop, profile=profile)
 
 
 SOUNDTRACK_STRIP = "Sanctuary soundtrack"

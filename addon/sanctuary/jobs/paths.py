@@ -19,6 +19,16 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
     return fmt
 
 
+EXPORT_PROFILES = ("film", "realtime")  # export/realtime.py says what each keeps
+
+
+def check_export_profile(profile: str) -> str:
+    """The profile, if it is one of EXPORT_PROFILES; else ConfigError naming it."""
+    if profile not in EXPORT_PROFILES:
+        raise ConfigError(Source.PROFILE, "", f"expected one of {', '.join(EXPORT_PROFILES)}, found {profile!r}")
+    return profile
+
+
 def not_blend_relative(path: str | Path, source: str) -> None:
     """Refuse Blender's "//" (beside the open .blend) where there is no .blend to be beside:
     as a plain path it would mean the root of the filesystem."""

@@ -533,7 +533,7 @@ class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
         wm = context.window_manager
         wm.progress_begin(0, 1)
         try:
-            wrote = jobs.export_built(context.scene, out, fmt)
+            wrote = jobs.export_built(context.scene, out, fmt, profile=settings.export_profile)
         finally:
             wm.progress_end()
         self.report({"INFO"}, f"Wrote {', '.join(wrote)}")

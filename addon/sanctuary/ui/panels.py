@@ -219,6 +219,7 @@ class SANCTUARY_PT_export(SubPanel, bpy.types.Panel):
     def draw(self, context):
         settings = context.scene.sanctuary
         self.layout.prop(settings, "export_format")
+        self.layout.prop(settings, "export_profile")
         self.layout.prop(settings, "export_path")
         self.layout.operator("sanctuary.export", icon="EXPORT")
 

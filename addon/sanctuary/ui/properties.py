@@ -33,7 +33,7 @@ PANEL = "Sanctuary panel"  # the source named in errors about values set in the 
 WORDS = {Source.OVERRIDE: PANEL, Source.PRESET: "Preset", Source.SEED: "Seed", Source.QUALITY: "Quality",
          Source.FRAMES: "Frames", Source.SHOTS: "Shot", Source.CHUNK: "Chunk", Source.CHUNK_SIZE: "Frames per Task",
          Source.OUT: "Output",
-         Source.FORMAT: "Export format", Source.ARGUMENTS: PANEL}
+         Source.FORMAT: "Export format", Source.PROFILE: "Export profile", Source.ARGUMENTS: PANEL}
 LISTS = {"species": "species", "acts": "act", "shots": "shot"}  # the lists, and their items' group names
 
 
@@ -310,6 +310,10 @@ UI_STATE = {
     "fingerprint": bpy.props.StringProperty(name="Fingerprint", description="Fingerprint of the last build"),
     "export_format": bpy.props.EnumProperty(name="Format", description="What to export the built scene as",
                                             items=EXPORT_FORMATS, default="glb"),
+    "export_profile": bpy.props.EnumProperty(name="Profile", description="What the export keeps", items=[
+        ("film", "Film", "The scene as rendered: every leaf at full detail (hundreds of millions of triangles)"),
+        ("realtime", "Real-time", "For clients that draw every frame: 16-triangle leaves, frost capped, "
+                                  "lighter trees, no transmission (a few million triangles)")], default="film"),
     "export_path": bpy.props.StringProperty(name="File", description="Where to write the export",
                                             subtype="FILE_PATH", default="//sanctuary.glb",
                                             options=jobs.path_options()),
