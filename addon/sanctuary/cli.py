@@ -344,6 +344,8 @@ def _report(payload: dict) -> None:
         print(f"dry run: would {what}" + (f" into {payload['out']}" if frames else "")
               + (f", about {cost / 60:.0f} min of rendering here" if cost else ""))
         return
+    for line in payload.get("warnings", []):
+        print(f"warning: {line}")
     if "wrote" not in payload:
         return
     frames = [p for p in payload["wrote"] if Path(p).name.startswith("frame_")]

@@ -26,7 +26,7 @@ def test_export_glb(tmp_path):
     assert code == 0, stderr
     data = out.read_bytes()
     assert data[:4] == b"glTF" and info["format"] == "glb"
-    assert [p.name for p in tmp_path.iterdir()] == ["scene.glb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.glb", "scene_sky.hdr"]  # the sky beside it
 
 
 def test_presets_and_validate():
@@ -85,15 +85,18 @@ def test_unwritable_output(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
 
 
-def test_export_usd_carries_the_scene_but_not_the_instancers(tmp_path):
+def test_export_usd_carries_the_scene_with_its_instancers_as_point_instancers(tmp_path):
     Usd = pytest.importorskip("pxr.Usd")
+    from pxr import UsdGeom
+
     out = tmp_path / "scene.usda"
     code, info, stderr = run_json("export", "--preset", "sketch", "--frames", "1-6", "--out", str(out))
     assert code == 0, stderr
     stage = Usd.Stage.Open(str(out))
-    names = {p.GetName() for p in stage.Traverse()}
-    assert {"heart", "pedestal", "moat"} <= names
-    assert not names & {"mercury_leaves", "fallen_leaves", "frost_crystals"}
+    prims = {p.GetName(): p for p in stage.Traverse()}
+    assert {"heart", "pedestal", "moat"} <= set(prims)
+    assert prims["mercury_leaves"].IsA(UsdGeom.PointInstancer) and prims["fallen_leaves"].IsA(UsdGeom.PointInstancer)
+    assert len(prims) < 2000  # 4,800 leaves and 300 fallen ones, not a prim each
     # Every file the exporter wrote is kept (the sky's texture in textures/), and every asset it refers to is there.
     assets = re.findall(r"@([^@]+)@", out.read_text())
     assert assets and all((tmp_path / a).is_file() for a in assets)

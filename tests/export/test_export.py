@@ -29,16 +29,30 @@ def truth():
     jobs.new_file()
     jobs.build(presets.load_scene())
     scene = bpy.context.scene
+    from sanctuary.blender import names
+    from sanctuary.export.instances import gather
+
+    scene.frame_set(RANGE[0])
+    instancers = {o.name for o in scene.objects if o.get(names.INSTANCER, False)}
+    placed = {}
+    for owner, matrices in gather(bpy.context.evaluated_depsgraph_get(), instancers).values():
+        placed[owner] = placed.get(owner, 0) + len(matrices)
     standins = make_standins(scene, RANGE)
     heart, light = bpy.data.objects["heart"], bpy.data.objects["heart_light"]
     emission = heart.active_material.node_tree.nodes["Principled BSDF"].inputs["Emission Strength"]
-    out = {}
+    tint = np.array(heart.active_material[names.EMISSIVE_TINT][:3])
+    from sanctuary.export import looks
+
+    sky = scene.world.node_tree.nodes
+    out = {"instances": placed, "looks": looks.measure(scene, RANGE[0]),
+           "sun": np.array([sky[f"sun_{a}"].outputs[0].default_value for a in "xyz"])}
     for f in FRAMES:
         scene.frame_set(f)
         arrived = bpy.data.objects[WATER].data.bevel_depth > 0  # before, the curve meshes to a bare wire
         water = bpy.data.objects[WATER].evaluated_get(bpy.context.evaluated_depsgraph_get())
         corners = np.array([water.matrix_world @ v.co for v in water.to_mesh().vertices])
         out[f] = {"heart_scale": heart.matrix_world.to_scale()[0], "glow": emission.default_value,
+                  "emissive": emission.default_value * tint,
                   "camera": np.array(bpy.data.objects[CAMERA].matrix_world.translation),
                   "light_color": np.array(light.data.color), "light_watts": light.data.energy,
                   "water_verts": len(corners),
@@ -341,6 +355,35 @@ def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):
     assert len({round(p["heartEmissiveIntensity"], 4) for p in played["played"]}) > 1  # it plays
 
 
+def test_gltf_materials_look_as_rendered_and_the_sky_travels_beside_it(film_glb, truth):
+    """Node-made colours arrive as Blender's bake measured them (not the exporter's white metal), in the
+    file and in three.js; the sky is an equirectangular HDR beside the file, its sun where the world's is."""
+    doc, _ = read_glb(film_glb)
+    mats = {m["name"]: m for m in doc["materials"]}
+    seen = node_json("three_load.mjs", str(film_glb))
+    for name in ("bark", "forest_floor", "pedestal_stone", "mossy_root"):
+        want = truth["looks"][name]
+        pbr = mats[name]["pbrMetallicRoughness"]
+        assert pbr["baseColorFactor"][:3] == pytest.approx(want["base"], abs=1e-3)
+        assert pbr["roughnessFactor"] == pytest.approx(want["roughness"], abs=1e-3)
+        assert pbr["metallicFactor"] == pytest.approx(want["metallic"], abs=1e-3) and pbr["metallicFactor"] < 0.5
+        assert seen["materials"][name]["color"] == pytest.approx(want["base"], abs=1e-3)
+    assert max(truth["looks"]["bark"]["base"]) < 0.3  # umber bark, not white
+    mote = seen["materials"]["warm_mote"]  # an emission shader, no Principled: its travel look
+    assert mote["emissive"][0] > mote["emissive"][2] and mote["emissiveIntensity"] > 1
+    sky = doc["scenes"][0]["extras"]["sanctuary_environment"]
+    assert seen["environment"] == {"uri": sky["uri"], "width": 1024, "height": 512}
+    image = bpy.data.images.load(str(film_glb.parent / sky["uri"]))
+    w, h = image.size
+    px = np.empty(w * h * 4, np.float32)
+    image.pixels.foreach_get(px)
+    lum = px.reshape(h, w, 4)[..., :3].mean(axis=-1)  # rows bottom-up
+    row, col = np.unravel_index(np.argmax(lum), lum.shape)
+    x, y, z = truth["sun"] / np.linalg.norm(truth["sun"])  # three.js: u = atan2(z, x) / 2 pi + 0.5 in Y-up
+    u, v = np.arctan2(-y, x) / (2 * np.pi) + 0.5, np.arcsin(z) / np.pi + 0.5
+    assert abs((col + 0.5) / w - u) < 0.04 and abs((row + 0.5) / h - v) < 0.05
+
+
 # --- USD --------------------------------------------------------------------------------------
 
 def test_usd_has_time_samples(tmp_path, truth):
@@ -360,6 +403,23 @@ def test_usd_has_time_samples(tmp_path, truth):
         pos = cam.ComputeLocalToWorldTransform(f).ExtractTranslation()
         assert list(pos) == pytest.approx(list(truth[f]["camera"]), abs=1e-3)
         assert list(light.GetColorAttr().Get(f)) == pytest.approx(list(truth[f]["light_color"]), abs=1e-3)
+    # The heart's glow as emissiveColor time samples, the leaves and frost as point instancers.
+    from pxr import UsdShade
+
+    heart_mat = next(UsdShade.Material(p) for p in stage.Traverse() if p.GetName() == "heart" and p.IsA(UsdShade.Material))
+    emissive = heart_mat.ComputeSurfaceSource()[0].GetInput("emissiveColor").GetAttr()
+    for f in FRAMES:
+        assert list(emissive.Get(f)) == pytest.approx(list(truth[f]["emissive"]), rel=1e-3)
+    usd_mats = {p.GetName(): UsdShade.Material(p) for p in stage.Traverse() if p.IsA(UsdShade.Material)}
+    for name in ("bark", "forest_floor", "pedestal_stone", "warm_mote"):  # node-made, measured; a travel look
+        preview = usd_mats[name].ComputeSurfaceSource()[0]
+        assert list(preview.GetInput("diffuseColor").Get()) == pytest.approx(truth["looks"][name]["base"], abs=1e-3)
+    instancers = {p.GetName(): UsdGeom.PointInstancer(p) for p in stage.Traverse() if p.IsA(UsdGeom.PointInstancer)}
+    assert truth["instances"]["mercury_leaves"] > 100_000 and truth["instances"]["frost_crystals"] > 0
+    assert {name: len(pi.GetProtoIndicesAttr().Get()) for name, pi in instancers.items()} == truth["instances"]
+    for pi in instancers.values():
+        for target in pi.GetPrototypesRel().GetTargets():
+            assert len(UsdGeom.Mesh(stage.GetPrimAtPath(target)).GetFaceVertexCountsAttr().Get()) > 0
     # The streams grow as in the render: blend shapes whose weights a SkelAnimation keys; baked to points.
     from pxr import UsdSkel
 
@@ -567,3 +627,18 @@ def test_names_with_spaces_and_accents_work_in_every_format(tmp_path, fmt):
     if fmt == "gltf":  # the buffer is named by a URI: percent-encoded in the file, decoded on disk
         doc = json.loads(out.read_text())
         assert doc["buffers"][0]["uri"] == "a%20b%20%C3%BC.bin" and (out.parent / "a b ü.bin").is_file()
+
+
+def test_usd_without_a_usd_python_api_is_blenders_export_and_says_so(tmp_path, monkeypatch):
+    """The bpy 4.2 module bundles no pxr: the stage is Blender's alone, and the export says what it lacks."""
+    from sanctuary import jobs
+    from sanctuary.blender import compat
+    from sanctuary.config import presets
+    from sanctuary.export import formats
+
+    jobs.new_file()
+    jobs.build(presets.load_scene("sketch"))
+    monkeypatch.setattr(compat, "usd_api", lambda: None)
+    said = []
+    wrote = formats.export(tmp_path / "a.usdc", frames=(1, 2), warnings=said)
+    assert Path(wrote[-1]).name == "a.usdc" and len(said) == 1 and "no USD Python API" in said[0]

@@ -1,12 +1,14 @@
 // What three.js shows of a glTF export: loads a .glb with GLTFLoader (r187) under Node, with or
 // without the KHR_animation_pointer plugin, and prints JSON: named materials' and lights' values
 // at load time, the clip's time span, the instanced meshes (instance counts), the morphing meshes
-// (target counts), the triangles a frame, and, for each time given, the heart's glow and light
-// after the clip has played to it.
+// (target counts), the triangles a frame, the sky environment named in the scene's extras as
+// HDRLoader reads it, and, for each time given, the heart's glow and light after the clip has played to it.
 //   node three_load.mjs FILE.glb [--pointer] [--at SECONDS]...
 import { readFileSync } from "node:fs";
 import * as THREE from "three";
+import { dirname, join } from "node:path";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { HDRLoader } from "three/addons/loaders/HDRLoader.js";
 import { GLTFAnimationPointerExtension } from "@needle-tools/three-animation-pointer";
 
 const args = process.argv.slice(2);
@@ -47,7 +49,13 @@ scene.traverse((o) => {
 });
 
 const clip = gltf.animations[0];
-const out = { materials, lights, triangles, instanced, morphed, clip: null, played: [] };
+const out = { materials, lights, triangles, instanced, morphed, clip: null, played: [], environment: null };
+const sky = gltf.scene.userData?.sanctuary_environment ?? gltf.userData?.sanctuary_environment;
+if (sky) {
+  const bytes = readFileSync(join(dirname(file), sky.uri));
+  const hdr = new HDRLoader().parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  out.environment = { uri: sky.uri, width: hdr.width, height: hdr.height };
+}
 if (clip) {
   let start = Infinity, end = -Infinity;
   for (const t of clip.tracks) { start = Math.min(start, t.times[0]); end = Math.max(end, t.times[t.times.length - 1]); }

@@ -380,7 +380,8 @@ def test_export_from_the_panel(registered, tmp_path):
     scene.sanctuary.export_path = str(blocker / "x.glb")
     with pytest.raises(RuntimeError, match="Output: cannot create"):  # said in the panel's words
         bpy.ops.sanctuary.export()  # an ERROR report (a RuntimeError in background mode), not a traceback
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "user_presets") == ["a_file", "from_panel.glb"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "user_presets") == [
+        "a_file", "from_panel.glb", "from_panel_sky.hdr"]
     # "//" means beside the .blend: with the file unsaved it is refused, as Render refuses it, not written
     # into whatever folder Blender started in.
     assert not bpy.data.filepath

@@ -84,7 +84,7 @@ def set_video_output(scene) -> None:
 
 
 def set_image_output(scene, file_format: str) -> None:
-    """Still frames: PNG (8-bit RGBA) or OpenEXR (half float, DWAA)."""
+    """Still frames: PNG (8-bit RGB), OpenEXR (half float, DWAA) or Radiance HDR (float RGB)."""
     settings = scene.render.image_settings
     if hasattr(settings, "media_type"):
         settings.media_type = "IMAGE"
@@ -92,9 +92,21 @@ def set_image_output(scene, file_format: str) -> None:
     if file_format == "OPEN_EXR":
         settings.color_depth = "16"
         settings.exr_codec = "DWAA"
+    elif file_format == "HDR":
+        settings.color_mode = "RGB"
     else:
         settings.color_mode = "RGB"
         settings.color_depth = "8"
+
+
+def set_equirectangular(camera_data) -> None:
+    """A panoramic camera that sees the whole sphere, equirectangular (the panorama's settings moved from
+    Cycles' camera settings to the camera itself in 4.0; both kept for safety)."""
+    camera_data.type = "PANO"
+    if hasattr(camera_data, "panorama_type"):
+        camera_data.panorama_type = "EQUIRECTANGULAR"
+    else:
+        camera_data.cycles.panorama_type = "EQUIRECTANGULAR"
 
 
 def set_material_nodes(material) -> None:
@@ -440,3 +452,33 @@ def replace_sound_strip(scene, name: str, path, frame_start: int) -> None:
         if old_sound is not None and old_sound.users == 0:
             bpy.data.sounds.remove(old_sound)
     strips.new_sound(name=name, filepath=str(path), channel=1, frame_start=frame_start)
+
+
+def usd_api():
+    """The USD Python API (pxr) as a namespace (Usd, UsdGeom, UsdShade, Sdf, Vt, Gf, Tf), or None.
+
+    The Blender application has it on its path; the bpy modules from 4.5 on bundle it in their own
+    site-packages (bpy/X.Y/python/lib/pythonX.Y/site-packages), which `import bpy` does not put on
+    sys.path; the 4.2 module has none (usd-core, where installed, serves)."""
+    import importlib
+    import sys
+    import types
+    from pathlib import Path
+
+    def load():
+        return types.SimpleNamespace(**{m: importlib.import_module(f"pxr.{m}")
+                                        for m in ("Usd", "UsdGeom", "UsdShade", "Sdf", "Vt", "Gf", "Tf")})
+
+    try:
+        return load()
+    except ImportError:
+        pass
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    bundled = Path(bpy.utils.resource_path("LOCAL")) / "python" / "lib" / version / "site-packages"
+    if not (bundled / "pxr").is_dir():
+        return None
+    sys.path.append(str(bundled))
+    try:
+        return load()
+    except ImportError:
+        return None

@@ -207,6 +207,9 @@ def core_material(owner: Owner):
     facing = g.node("ShaderNodeLayerWeight", {"Blend": 0.5}).outputs["Facing"]
     fade = g.math("POWER", g.math("SUBTRACT", 1.0, facing, clamp=True), 2.0)
     g.link(g.over_clear(fade, emit.outputs[0]), out.inputs["Surface"])
+    # Where it travels: moonlight, half see-through (its edges fade), at its glow seen whole.
+    mat[names.TRAVEL_LOOK] = {"base": [0.0, 0.0, 0.0], "alpha": 0.5, "metallic": 0.0, "roughness": 1.0,
+                              "emissive": list(MOON_CORE[:3]), "strength": CORE_GLOW}
     return mat
 
 

@@ -57,6 +57,9 @@ def mote_material(owner: Owner):
     g.link(g.over_clear(core, emit.outputs[0]), out.inputs["Surface"])
     if hasattr(mat, "cycles") and hasattr(mat.cycles, "emission_sampling"):
         mat.cycles.emission_sampling = "NONE"  # hundreds of tiny lights add noise, not light
+    # Where it travels: a soft glow of the middle colour, at the strength of its body seen whole.
+    mat[names.TRAVEL_LOOK] = {"base": [0.0, 0.0, 0.0], "alpha": 0.6, "metallic": 0.0, "roughness": 1.0,
+                              "emissive": list(GOLD[:3]), "strength": STRENGTH / 3}
     return mat
 
 

@@ -122,4 +122,7 @@ MOTE_DRIFT, MOTE_OMEGA, MOTE_PHASE, MOTE_ORDER, MOTE_SIZE, MOTE_TINT = (
 HEART_THREADS = "heart_threads"
 HEART_CORE = "heart_core"
 EMISSIVE_TINT = "sanctuary_emissive_tint"  # a material's emission seen whole (RGB), for glTF's emissiveFactor
+# On a material Blender's exporters cannot express (no Principled BSDF): what it should look like where
+# it travels, {"base": [r, g, b], "alpha", "metallic", "roughness", "emissive": [r, g, b], "strength"}.
+TRAVEL_LOOK = "sanctuary_travel_look"
 THIN_FILM = "sanctuary_thin_film"  # a node-made thin film's thickness range (nm), for glTF's iridescence

@@ -217,6 +217,9 @@ def shimmer_material(owner: Owner):
     # from, so a fully refracting shell would clear the haze behind it.
     amount = g.math("MULTIPLY", g.math("MULTIPLY", band, info.outputs["Alpha"]), g.math("MULTIPLY", camera, HUM_SHARE))
     g.link(g.over_clear(amount, bend.outputs[0]), out.inputs["Surface"])
+    # Where no refraction is drawn: a clear glassy film, a trace of it.
+    mat[names.TRAVEL_LOOK] = {"base": [1.0, 0.93, 0.93], "alpha": 0.05, "metallic": 0.0, "roughness": 0.0,
+                              "emissive": [0.0, 0.0, 0.0], "strength": 1.0}
     return mat
 
 

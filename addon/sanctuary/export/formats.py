@@ -26,7 +26,7 @@ from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import check_export_profile, export_format, writable_file
-from . import realtime
+from . import environment, looks, realtime, usd
 from .instances import GltfFile, add_gpu_instances
 from .standins import make_standins, make_water_standins, remove_standins, remove_water_standins
 
@@ -60,6 +60,11 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
         realtime.drop_transmission(gltf.doc)
     else:
         add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
+    for extension in looks.apply_to_gltf(gltf.doc, looks.measure(scene, frames[0])):
+        gltf.use(extension)
+    if scene.world is not None:
+        sky = environment.write_sky(scene, frames[0], path.with_name(f"{path.stem}_sky.hdr"))
+        gltf.doc["scenes"][gltf.doc.get("scene", 0)].setdefault("extras", {})["sanctuary_environment"] = sky
     gltf.save()
 
 
@@ -137,12 +142,24 @@ def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -
                 sampler["output"] = gltf.accessor(values, "SCALAR")
 
 
-def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
+def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> list[str]:
     op = bpy.ops.wm.usd_export
+    scene = bpy.context.scene
     op(**compat.operator_kwargs(
         op, filepath=str(path), export_animation=True, export_materials=True, export_lights=True,
         export_cameras=True, selected_objects_only=True, visible_objects_only=False,
         export_custom_properties=True))
+    # The instancers as they stand at the first exported frame, and the keyed emission (usd.py).
+    scene.frame_set(frames[0])
+    instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
+    lods = realtime.ShapeLods(scene) if profile == "realtime" else None
+    try:
+        return usd.finish_usd(path, frames, bpy.context.evaluated_depsgraph_get(), instancers, shape_mesh=lods,
+                              caps={names.CRYSTALS: realtime.FROST_CAP} if lods else None,
+                              looks_of=looks.measure(scene, frames[0]))
+    finally:
+        if lods is not None:
+            lods.close()
 
 
 def _abc(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
@@ -222,11 +239,12 @@ WRITERS = {"glb": _gltf, "gltf": _gltf, "usdc": _usd, "usda": _usd, "abc": _abc,
 
 
 def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | None = None, scene=None,
-           should_stop=lambda: False, profile: str = "film") -> list[str]:
+           should_stop=lambda: False, profile: str = "film", warnings: list | None = None) -> list[str]:
     """Export the scene to `out`; returns the files written (a .gltf brings its .bin). Raises WriteError
     when the export cannot be written whole, KeyboardInterrupt (nothing moved into place) when
     should_stop() has turned true by the time the exporter returns, ConfigError for a profile not in
-    EXPORT_PROFILES ("film": as rendered; "realtime": for clients that draw every frame, realtime.py)."""
+    EXPORT_PROFILES ("film": as rendered; "realtime": for clients that draw every frame, realtime.py).
+    What the export could not carry here is appended to `warnings` (one line each)."""
     check_export_profile(profile)
     scene = scene or bpy.context.scene
     out = Path(out)
@@ -256,7 +274,7 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
         lighter = realtime.lighter_trees(scene) if profile == "realtime" else contextlib.nullcontext()
         try:
             with lighter:
-                WRITERS[fmt](staging / out.name, fmt, frames, profile)
+                said = WRITERS[fmt](staging / out.name, fmt, frames, profile)
         except (OSError, RuntimeError) as e:  # a full disk arrives as an OSError, or quoted in Blender's error
             raise WriteError(out, files.cause(staging / out.name, e)) from None
         # Every file the exporter wrote (a .gltf's .bin, USD's textures/ folder) is checked whole before any
@@ -277,6 +295,8 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
             kept = files.part_path(target)
             os.replace(p, kept)
             written.append(str(files.finish(kept, target)))
+        if warnings is not None and said:
+            warnings.extend(said)
         return written
     finally:
         restore_selection(scene, selection)

@@ -41,12 +41,14 @@ def quaternions(rot: np.ndarray) -> np.ndarray:
     return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
-def to_trs(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Blender world matrices (N, 4, 4) -> glTF translations, rotations, scales."""
-    lin = TO_GLTF @ matrices[:, :3, :3] @ TO_GLTF.T
+def to_trs(matrices: np.ndarray, basis: np.ndarray = TO_GLTF) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blender world matrices (N, 4, 4) -> translations (N, 3), rotations (N, 4: x, y, z, w), scales (N, 3)
+    in `basis` (glTF's Y-up by default; the identity keeps Blender's Z-up)."""
+    lin = basis @ matrices[:, :3, :3] @ basis.T
     scale = np.linalg.norm(lin, axis=1)  # column lengths
-    rot = lin / scale[:, None, :]
-    return (matrices[:, :3, 3] @ TO_GLTF.T), quaternions(rot), scale
+    flat = (scale == 0).any(axis=1)  # a shrunk-away instance has no rotation to speak of
+    rot = np.where(flat[:, None, None], np.eye(3), lin / np.where(scale == 0, 1.0, scale)[:, None, :])
+    return (matrices[:, :3, 3] @ basis.T), quaternions(rot), scale
 
 
 class GltfFile:
@@ -143,6 +145,22 @@ def _first_mixed_colour(bsdf) -> tuple:
     return (0.8, 0.82, 0.86, 1.0)
 
 
+def principled_look(mat) -> dict:
+    """A Principled material's flat look: base (RGBA), metallic, roughness, and its thin film (nm, 0 for
+    none; a node-made one's middle of its range, names.THIN_FILM) with the film's IOR."""
+    bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
+
+    def value(name, fallback):
+        sock = bsdf.inputs.get(name) if bsdf else None
+        return sock.default_value if sock is not None and not sock.is_linked else fallback
+
+    film_range = mat.get(names.THIN_FILM)
+    film = float(sum(film_range) / 2) if film_range is not None else float(value("Thin Film Thickness", 0.0))
+    return {"base": [float(c) for c in list(value("Base Color", _first_mixed_colour(bsdf)))[:3]] + [1.0],
+            "metallic": float(value("Metallic", 1.0)), "roughness": float(value("Roughness", 0.05)),
+            "film": film, "film_ior": float(value("Thin Film IOR", 1.33))}
+
+
 def material_of(gltf: GltfFile, obj, cache: dict) -> int | None:
     """The shape's Principled material as glTF metal/roughness, with its thin film as iridescence."""
     mat = obj.active_material
@@ -150,24 +168,14 @@ def material_of(gltf: GltfFile, obj, cache: dict) -> int | None:
         return None
     if mat.name in cache:
         return cache[mat.name]
-    bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
-
-    def value(name, fallback):
-        sock = bsdf.inputs.get(name) if bsdf else None
-        return sock.default_value if sock is not None and not sock.is_linked else fallback
-
-    base = list(value("Base Color", _first_mixed_colour(bsdf)))[:3] + [1.0]
+    look = principled_look(mat)
     entry = {"name": mat.name, "doubleSided": True, "pbrMetallicRoughness": {
-        "baseColorFactor": [float(c) for c in base], "metallicFactor": float(value("Metallic", 1.0)),
-        "roughnessFactor": float(value("Roughness", 0.05))}}
-    # The film's thickness: the socket's, or for a node-made one the middle of its range (names.THIN_FILM).
+        "baseColorFactor": look["base"], "metallicFactor": look["metallic"], "roughnessFactor": look["roughness"]}}
     # Without a thickness texture glTF takes iridescenceThicknessMaximum as the thickness
     # (KHR_materials_iridescence: "thickness ... is iridescenceThicknessMaximum" when no texture is given).
-    film_range = mat.get(names.THIN_FILM)
-    film = float(sum(film_range) / 2) if film_range is not None else float(value("Thin Film Thickness", 0.0))
+    film = look["film"]
     if film > 0:
-        entry["extensions"] = {IRIDESCENCE: {"iridescenceFactor": 1.0,
-                                             "iridescenceIor": float(value("Thin Film IOR", 1.33)),
+        entry["extensions"] = {IRIDESCENCE: {"iridescenceFactor": 1.0, "iridescenceIor": look["film_ior"],
                                              "iridescenceThicknessMinimum": min(100.0, film),
                                              "iridescenceThicknessMaximum": film}}
         gltf.use(IRIDESCENCE)

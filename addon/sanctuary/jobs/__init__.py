@@ -646,7 +646,9 @@ def _export(plan: ExportPlan, steps: Steps, should_stop) -> dict:
         scene.render.use_file_extension = True
         info["quality"] = plan.tier.name
     steps.begin(f"writing {plan.out.name} ({plan.fmt}, Blender's exporter)")
-    info["wrote"] = export_scene(plan.out, plan.fmt, plan.span, should_stop=should_stop, profile=plan.profile)
+    info["warnings"] = []
+    info["wrote"] = export_scene(plan.out, plan.fmt, plan.span, should_stop=should_stop, profile=plan.profile,
+                                 warnings=info["warnings"])
     info["profile"] = plan.profile
     steps.end(f"wrote {plan.out.name}")
     info["timings"]["export"] = round(time.perf_counter() - t0, 3)
@@ -697,12 +699,14 @@ def path_options() -> set:
     return compat.blend_relative_path()
 
 
-def export_built(scene, out: str | Path, fmt: str, should_stop=_never, profile: str = "film") -> list[str]:
-    """Export the scene as built (over its frame range), whole or not at all; returns the files written."""
+def export_built(scene, out: str | Path, fmt: str, should_stop=_never, profile: str = "film",
+                 warnings: list | None = None) -> list[str]:
+    """Export the scene as built (over its frame range), whole or not at all; returns the files written
+    (what the export could not carry here goes to `warnings`)."""
     from ..export.formats import export as export_scene
 
     check_export_profile(profile)
-    return export_scene(out, fmt, scene=scene, should_stop=should_stop, profile=profile)
+    return export_scene(out, fmt, scene=scene, should_stop=should_stop, profile=profile, warnings=warnings)
 
 
 SOUNDTRACK_STRIP = "Sanctuary soundtrack"

@@ -532,10 +532,13 @@ class SANCTUARY_OT_export(BuiltOperator, bpy.types.Operator):
             out = out.with_name(f"{out.stem or 'sanctuary'}.{fmt}")
         wm = context.window_manager
         wm.progress_begin(0, 1)
+        warnings = []
         try:
-            wrote = jobs.export_built(context.scene, out, fmt, profile=settings.export_profile)
+            wrote = jobs.export_built(context.scene, out, fmt, profile=settings.export_profile, warnings=warnings)
         finally:
             wm.progress_end()
+        for line in warnings:
+            self.report({"WARNING"}, line)
         self.report({"INFO"}, f"Wrote {', '.join(wrote)}")
         return {"FINISHED"}
 
