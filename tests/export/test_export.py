@@ -296,8 +296,9 @@ def test_the_realtime_profile_is_light_enough_to_draw_every_frame(tmp_path):
 
 
 def test_keyed_light_powers_go_out_in_the_static_values_units(tmp_path):
-    """A sun's and a point light's keyed power (W/m^2, W) play in lux and candela as their static values
-    do (Blender's exporter keys a sun's 683 times too low and a point light's 4 pi times too high)."""
+    """A sun's and a point light's keyed power (W/m^2, W) play in the units of their static values
+    (Blender's exporter keys a point light's 4 pi times too high, and in its physical mode a sun's 683
+    times too low)."""
     from sanctuary import jobs
     from sanctuary.blender import compat
     from sanctuary.export import formats
@@ -305,7 +306,7 @@ def test_keyed_light_powers_go_out_in_the_static_values_units(tmp_path):
     jobs.new_file()
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = 24, 1.0
-    per_watt = {"SUN": 683.0, "POINT": 683.0 / (4 * np.pi)}  # KHR_lights_punctual: lux, candela
+    per_watt = {"SUN": 1.0, "POINT": 1.0 / (4 * np.pi)}  # the exporter's unitless mode: W/m^2, W/sr
     for kind in per_watt:
         light = bpy.data.lights.new(f"keyed_{kind.lower()}", kind)
         scene.collection.objects.link(bpy.data.objects.new(light.name, light))
@@ -325,7 +326,7 @@ def test_gltf_passes_the_khronos_validator(film_glb):
     assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
 
 
-CANDELA_PER_WATT = 683.0 / (4.0 * np.pi)  # a point light's W -> cd in glTF (KHR_lights_punctual, 683 lm/W)
+CANDELA_PER_WATT = 1.0 / (4.0 * np.pi)  # a point light's W -> W/sr, the exporter's unitless mode
 
 
 def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):

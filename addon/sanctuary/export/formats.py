@@ -45,7 +45,9 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
         export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
         export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
         export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True,
-        export_import_convert_lighting_mode="SPEC"))  # physical units, as gltf_intensity_per_watt assumes
+        # Lights in the units emission is in (gltf_intensity_per_watt): three.js at its default exposure
+        # shows the render's values; in 'SPEC' (lux, candela) the lights were 683 times the emission.
+        export_import_convert_lighting_mode="COMPAT"))
     scene.frame_set(frames[0])
     gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
     finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)
@@ -103,11 +105,11 @@ LIGHT_INTENSITY = re.compile(r"^/extensions/KHR_lights_punctual/lights/(\d+)/int
 
 
 def gltf_intensity_per_watt(light) -> float:
-    """What Blender's glTF exporter, in its default physically based lighting mode ('SPEC'), multiplies
-    a light's power by for KHR_lights_punctual's intensity: 683 lm/W over 4 pi sr for a point or spot
-    light (W -> cd), 683 lm/W alone for a sun (W/m^2 -> lux), times 2^exposure
-    (io_scene_gltf2/blender/exp/lights.py, Blender 4.2-5.2)."""
-    per_watt = 683.0 if light.type == "SUN" else 683.0 / (4.0 * math.pi)
+    """What Blender's glTF exporter, in its unitless lighting mode ('COMPAT'), multiplies a light's power
+    by for KHR_lights_punctual's intensity: 1 / 4 pi sr for a point or spot light (W -> W/sr), 1 for a
+    sun (W/m^2), times 2^exposure (io_scene_gltf2/blender/exp/lights.py, Blender 4.2-5.2). In these
+    units a light and an emissive surface are in the same scale, as in Blender's render."""
+    per_watt = 1.0 if light.type == "SUN" else 1.0 / (4.0 * math.pi)
     return per_watt * 2.0 ** getattr(light, "exposure", 0.0)
 
 
