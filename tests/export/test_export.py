@@ -232,7 +232,7 @@ def test_an_export_leaves_the_scene_as_it_was(tmp_path, monkeypatch):
                 sorted(a.name for a in bpy.data.actions), sorted(k.name for k in bpy.data.shape_keys),
                 scene.frame_current, scene.frame_start, scene.frame_end,
                 {o.name: o.data.name for o in scene.objects if o.type == "MESH"},
-                {o.name: len(o.modifiers) for o in scene.objects})
+                {o.name: (len(o.modifiers), o.hide_viewport, o.hide_render) for o in scene.objects})
 
     before = state()
     assert {"moat", "stream_0_0"} <= set(before[0])  # the sketch's water has stand-ins to make

@@ -37,17 +37,18 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
     # Static values are those of the clip's first frame (the exporter takes frame 0's unless told to
     # keep the current one), and the clip starts at 0 s: a player shows the opening at once.
     scene.frame_set(frames[0])
-    op(**compat.operator_kwargs(
-        op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
-        # One clip for the whole film (SCENE mode, not split per object); pointer animation
-        # carries the heart's glow, light colours and powers (the shots' lenses are not keyed).
-        export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
-        export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
-        export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
-        export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True,
-        # Lights in the units emission is in (gltf_intensity_per_watt): three.js at its default exposure
-        # shows the render's values; in 'SPEC' (lux, candela) the lights were 683 times the emission.
-        export_import_convert_lighting_mode="COMPAT"))
+    with instancers_at_rest(scene):
+        op(**compat.operator_kwargs(
+            op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
+            # One clip for the whole film (SCENE mode, not split per object); pointer animation
+            # carries the heart's glow, light colours and powers (the shots' lenses are not keyed).
+            export_animations=True, export_animation_mode="SCENE", export_anim_scene_split_object=False,
+            export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
+            export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
+            export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True,
+            # Lights in the units emission is in (gltf_intensity_per_watt): three.js at its default exposure
+            # shows the render's values; in 'SPEC' (lux, candela) the lights were 683 times the emission.
+            export_import_convert_lighting_mode="COMPAT"))
     scene.frame_set(frames[0])
     gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
     finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)
@@ -147,10 +148,11 @@ def fix_light_intensities(gltf: GltfFile, frames: tuple[int, int], fps: float) -
 def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> list[str]:
     op = bpy.ops.wm.usd_export
     scene = bpy.context.scene
-    op(**compat.operator_kwargs(
-        op, filepath=str(path), export_animation=True, export_materials=True, export_lights=True,
-        export_cameras=True, selected_objects_only=True, visible_objects_only=False,
-        export_custom_properties=True))
+    with instancers_at_rest(scene):
+        op(**compat.operator_kwargs(
+            op, filepath=str(path), export_animation=True, export_materials=True, export_lights=True,
+            export_cameras=True, selected_objects_only=True, visible_objects_only=False,
+            export_custom_properties=True))
     # The instancers as they stand at the first exported frame, and the keyed emission (usd.py).
     scene.frame_set(frames[0])
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
@@ -166,10 +168,27 @@ def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -
 
 def _abc(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.wm.alembic_export
-    op(**compat.operator_kwargs(
-        # Curves as meshes: the streams and moat grow by their bevel, which only a mesh carries.
-        op, filepath=str(path), start=frames[0], end=frames[1], selected=True, curves_as_mesh=True,
-        export_custom_properties=True, as_background_job=False))
+    with instancers_at_rest(bpy.context.scene):
+        op(**compat.operator_kwargs(
+            # Curves as meshes: the streams and moat grow by their bevel, which only a mesh carries.
+            op, filepath=str(path), start=frames[0], end=frames[1], selected=True, curves_as_mesh=True,
+            export_custom_properties=True, as_background_job=False))
+
+
+@contextlib.contextmanager
+def instancers_at_rest(scene):
+    """Within the block the instancers are disabled in viewports and renders. Blender's exporters step
+    through every exported frame evaluating the whole scene, and the instancers, which they do not export,
+    ran their geometry nodes (the forest's 212,400 leaves and their drops) at every step. Restored after,
+    also when the exporter fails."""
+    resting = [(obj, obj.hide_viewport, obj.hide_render) for obj in scene.objects if obj.get(INSTANCER, False)]
+    try:
+        for obj, _, _ in resting:
+            obj.hide_viewport = obj.hide_render = True
+        yield
+    finally:
+        for obj, viewport, render in resting:
+            obj.hide_viewport, obj.hide_render = viewport, render
 
 
 def select_exportable(scene, skip: set | frozenset = frozenset()) -> None:
@@ -192,10 +211,11 @@ def restore_selection(scene, before: list) -> None:
 def _fbx(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
     op = bpy.ops.export_scene.fbx
     # Defaults crash on animated light data in 5.0.1 (BPY_NOTES): bake per object, no NLA.
-    op(**compat.operator_kwargs(
-        op, filepath=str(path), use_selection=True, bake_anim=True, bake_anim_use_all_actions=False,
-        bake_anim_use_nla_strips=False, add_leaf_bones=False, use_custom_props=True,
-        bake_anim_step=1.0, bake_anim_simplify_factor=0.0))  # a key every frame: the pulse is fast
+    with instancers_at_rest(bpy.context.scene):
+        op(**compat.operator_kwargs(
+            op, filepath=str(path), use_selection=True, bake_anim=True, bake_anim_use_all_actions=False,
+            bake_anim_use_nla_strips=False, add_leaf_bones=False, use_custom_props=True,
+            bake_anim_step=1.0, bake_anim_simplify_factor=0.0))  # a key every frame: the pulse is fast
     render = bpy.context.scene.render
     set_fbx_time_span(path, frames, render.fps / render.fps_base)
 
