@@ -94,11 +94,12 @@ def _node_tree(h: Hasher, tree, seen: set) -> None:
 def fingerprint(scene, collection) -> str:
     """Hash of the build as evaluated at the first frame (transforms follow their keys)."""
     current = scene.frame_current
-    scene.frame_set(scene.frame_start)
+    scene.frame_set(scene.frame_start)  # evaluated: transforms are those of the keys there
     try:
         return _fingerprint(scene, collection)
     finally:
-        scene.frame_set(current)
+        if current != scene.frame_start:  # back where it was (a frame change evaluates the whole forest)
+            scene.frame_set(current)
 
 
 def _fingerprint(scene, collection) -> str:

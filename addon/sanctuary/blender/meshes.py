@@ -18,17 +18,25 @@ def mesh_from_polygons(owner: Owner, name: str, vertices: np.ndarray, corners: n
     vertices = np.ascontiguousarray(vertices, dtype=np.float32)
     corners = np.ascontiguousarray(corners, dtype=np.int32)
     sizes = np.ascontiguousarray(sizes, dtype=np.int32)
+    # What Mesh.validate() would find wrong in arrays like these, checked in numpy: a tenth of its time
+    # over the forest's bark (its other repairs, of duplicate faces and edges, found nothing to do).
+    if len(sizes) and (sizes.min() < 3 or sizes.sum() != len(corners) or corners.min() < 0
+                       or corners.max() >= len(vertices) or not np.isfinite(vertices).all()):
+        raise ValueError(f"mesh {name!r}: face sizes under 3, corners not matching them, or an index or "
+                         "vertex out of range")
     mesh = owner.new("meshes", name)
     mesh.vertices.add(len(vertices))
     mesh.vertices.foreach_set("co", vertices.ravel())
     mesh.loops.add(len(corners))
     mesh.loops.foreach_set("vertex_index", corners)
     mesh.polygons.add(len(sizes))
+    # Faces are their offsets into the corners (each face's size follows from the next one's start).
     mesh.polygons.foreach_set("loop_start", (np.cumsum(sizes) - sizes).astype(np.int32))
-    mesh.polygons.foreach_set("loop_total", sizes)
-    mesh.polygons.foreach_set("use_smooth", np.full(len(sizes), smooth, dtype=bool))
+    if smooth:  # one call, not a flag per face (a tenth of a second over the forest's bark)
+        mesh.shade_smooth()
+    else:
+        mesh.shade_flat()
     mesh.update(calc_edges=True)
-    mesh.validate()
     return mesh
 
 
