@@ -232,7 +232,8 @@ def test_an_export_leaves_the_scene_as_it_was(tmp_path, monkeypatch):
                 sorted(a.name for a in bpy.data.actions), sorted(k.name for k in bpy.data.shape_keys),
                 scene.frame_current, scene.frame_start, scene.frame_end,
                 {o.name: o.data.name for o in scene.objects if o.type == "MESH"},
-                {o.name: (len(o.modifiers), o.hide_viewport, o.hide_render) for o in scene.objects})
+                {o.name: (len(o.modifiers), o.hide_viewport, o.hide_render) for o in scene.objects},
+                {m.name: sorted(a.name for a in m.color_attributes) for m in bpy.data.meshes})
 
     before = state()
     assert {"moat", "stream_0_0"} <= set(before[0])  # the sketch's water has stand-ins to make
@@ -359,17 +360,27 @@ def test_three_js_shows_the_first_frame_and_plays_the_glow(film_glb, truth):
 def test_gltf_materials_look_as_rendered_and_the_sky_travels_beside_it(film_glb, truth):
     """Node-made colours arrive as Blender's bake measured them (not the exporter's white metal), in the
     file and in three.js; the sky is an equirectangular HDR beside the file, its sun where the world's is."""
-    doc, _ = read_glb(film_glb)
+    doc, blob = read_glb(film_glb)
     mats = {m["name"]: m for m in doc["materials"]}
     seen = node_json("three_load.mjs", str(film_glb))
     for name in ("bark", "forest_floor", "pedestal_stone", "mossy_root"):
         want = truth["looks"][name]
         pbr = mats[name]["pbrMetallicRoughness"]
-        assert pbr["baseColorFactor"][:3] == pytest.approx(want["base"], abs=1e-3)
+        flat = [1.0, 1.0, 1.0] if name == "pedestal_stone" else want["base"]  # the stone's colour is per vertex
+        assert pbr["baseColorFactor"][:3] == pytest.approx(flat, abs=1e-3)
         assert pbr["roughnessFactor"] == pytest.approx(want["roughness"], abs=1e-3)
         assert pbr["metallicFactor"] == pytest.approx(want["metallic"], abs=1e-3) and pbr["metallicFactor"] < 0.5
-        assert seen["materials"][name]["color"] == pytest.approx(want["base"], abs=1e-3)
+        assert seen["materials"][name]["color"] == pytest.approx(flat, abs=1e-3)
     assert max(truth["looks"]["bark"]["base"]) < 0.3  # umber bark, not white
+    # The stone's lichen, moss and stains: its baked base colour as COLOR_0 (unsigned shorts, normalized).
+    (prim,) = next(m for m in doc["meshes"] if m["name"] == "pedestal")["primitives"]
+    acc = doc["accessors"][prim["attributes"]["COLOR_0"]]
+    view = doc["bufferViews"][acc["bufferView"]]
+    assert acc["componentType"] == 5123 and acc["normalized"]
+    colours = np.frombuffer(blob, np.uint16, acc["count"] * 4, view.get("byteOffset", 0) + acc.get("byteOffset", 0))
+    colours = colours.reshape(-1, 4)[:, :3] / 65535.0
+    assert colours.mean(axis=0) == pytest.approx(truth["looks"]["pedestal_stone"]["base"], abs=0.03)
+    assert colours.std(axis=0).max() > 0.02  # it varies across the stone
     mote = seen["materials"]["warm_mote"]  # an emission shader, no Principled: its travel look
     assert mote["emissive"][0] > mote["emissive"][2] and mote["emissiveIntensity"] > 1
     sky = doc["scenes"][0]["extras"]["sanctuary_environment"]

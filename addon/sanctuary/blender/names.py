@@ -125,4 +125,5 @@ EMISSIVE_TINT = "sanctuary_emissive_tint"  # a material's emission seen whole (R
 # On a material Blender's exporters cannot express (no Principled BSDF): what it should look like where
 # it travels, {"base": [r, g, b], "alpha", "metallic", "roughness", "emissive": [r, g, b], "strength"}.
 TRAVEL_LOOK = "sanctuary_travel_look"
+DETAIL_COLOUR = "sanctuary_base_colour"  # a mesh's baked base colour, for an export (export/looks.py)
 THIN_FILM = "sanctuary_thin_film"  # a node-made thin film's thickness range (nm), for glTF's iridescence

@@ -37,7 +37,11 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
     # Static values are those of the clip's first frame (the exporter takes frame 0's unless told to
     # keep the current one), and the clip starts at 0 s: a player shows the opening at once.
     scene.frame_set(frames[0])
-    with instancers_at_rest(scene):
+    # The stone's lichen, moss and stains as baked vertex colours; not the floor's: its pools are mirrors
+    # (metallic) where its colour is pale, and glTF carries metalness per vertex in no attribute.
+    detailed = [obj for obj in scene.objects if names.base(obj.name) == names.PEDESTAL]
+    with instancers_at_rest(scene), looks.detail_colours(scene, frames[0], detailed) as detail:
+        scene.frame_set(frames[0])
         op(**compat.operator_kwargs(
             op, filepath=str(path), export_format="GLB" if fmt == "glb" else "GLTF_SEPARATE",
             # One clip for the whole film (SCENE mode, not split per object); pointer animation
@@ -46,6 +50,7 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
             export_pointer_animation=True, export_current_frame=True, export_anim_slide_to_zero=True,
             export_frame_range=True, export_force_sampling=True, export_cameras=True, export_lights=True,
             export_extras=True, export_apply=False, export_gn_mesh=False, use_selection=True,
+            export_vertex_color="ACTIVE",  # the stone's baked colours (looks.detail_colours)
             # Lights in the units emission is in (gltf_intensity_per_watt): three.js at its default exposure
             # shows the render's values; in 'SPEC' (lux, candela) the lights were 683 times the emission.
             export_import_convert_lighting_mode="COMPAT"))
@@ -63,7 +68,7 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
         realtime.drop_transmission(gltf.doc)
     else:
         add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
-    for extension in looks.apply_to_gltf(gltf.doc, looks.measure(scene, frames[0])):
+    for extension in looks.apply_to_gltf(gltf.doc, looks.measure(scene, frames[0]), detailed=set(detail)):
         gltf.use(extension)
     if scene.world is not None:
         sky = environment.write_sky(scene, frames[0], path.with_name(f"{path.stem}_sky.hdr"))

@@ -94,13 +94,26 @@ def bake_scene():
 def bake_mean(stage, proxy, mat, sock) -> np.ndarray:
     """The mean (3,) over the proxy's corners of what feeds `sock` of mat's Principled BSDF (EMIT bake).
     The material's node tree and the mesh are as they were afterwards."""
+    mesh = proxy.data
+    active = mesh.color_attributes.active_color_name
+    colours = bake_socket(stage, proxy, mat, sock, BAKED, "CORNER")
+    mesh.color_attributes.remove(mesh.color_attributes[BAKED])
+    if active:
+        mesh.color_attributes.active_color_name = active
+    return colours.mean(axis=0)
+
+
+def bake_socket(stage, proxy, mat, sock, name: str, domain: str) -> np.ndarray:
+    """Bake what feeds `sock` of mat's Principled BSDF (Cycles' EMIT pass, the source routed into an
+    Emission shader) into a new float colour attribute `name` of the proxy's mesh on `domain` (POINT or
+    CORNER), left in place and active; returns its colours (N, 3). The node tree is as it was afterwards."""
     tree = mat.node_tree
     out = next(n for n in tree.nodes if n.type == "OUTPUT_MATERIAL" and n.is_active_output)
     surface = out.inputs["Surface"]
     before = surface.links[0].from_socket if surface.is_linked else None
     emission = tree.nodes.new("ShaderNodeEmission")
     mesh = proxy.data
-    attr = mesh.color_attributes.new(BAKED, "FLOAT_COLOR", "CORNER")
+    attr = mesh.color_attributes.new(name, "FLOAT_COLOR", domain)
     active = mesh.color_attributes.active_color
     try:
         tree.links.new(sock.links[0].from_socket, emission.inputs["Color"])
@@ -110,22 +123,51 @@ def bake_mean(stage, proxy, mat, sock) -> np.ndarray:
         with bpy.context.temp_override(scene=stage, view_layer=layer, active_object=proxy, object=proxy,
                                        selected_objects=[proxy], selected_editable_objects=[proxy]):
             bpy.ops.object.bake(type="EMIT", target="VERTEX_COLORS")
-        colours = np.empty(len(mesh.loops) * 4, np.float32)
+        colours = np.empty(len(attr.data) * 4, np.float32)
         attr.data.foreach_get("color", colours)
-        return colours.reshape(-1, 4)[:, :3].mean(axis=0)
-    finally:
+        return colours.reshape(-1, 4)[:, :3]
+    except BaseException:
         if active is not None:
             mesh.color_attributes.active_color = active
         mesh.color_attributes.remove(attr)
+        raise
+    finally:
         tree.nodes.remove(emission)
         if before is not None:
             tree.links.new(before, surface)
 
 
-def apply_to_gltf(doc: dict, looks: dict) -> set[str]:
+@contextlib.contextmanager
+def detail_colours(scene, frame: int, objects):
+    """Within the block each of `objects` (meshes whose colour varies across them at a viewer's distance:
+    the stone's lichen, moss and stains) carries its material's base colour, baked
+    per vertex as above, in its active colour attribute (names.DETAIL_COLOUR), which glTF writes as
+    COLOR_0. Yields {material name: mean colour}; the attributes are gone afterwards."""
+    scene.frame_set(frame)
+    baked, means = [], {}
+    try:
+        with bake_scene() as (stage, proxy_of):
+            for obj in objects:
+                mat = obj.active_material
+                bsdf = principled(mat) if mat is not None else None
+                if (bsdf is None or not bsdf.inputs["Base Color"].is_linked
+                        or names.DETAIL_COLOUR in obj.data.color_attributes):
+                    continue
+                colours = bake_socket(stage, proxy_of(obj), mat, bsdf.inputs["Base Color"], names.DETAIL_COLOUR,
+                                      "POINT")
+                baked.append(obj.data)
+                means[mat.name] = [float(c) for c in colours.mean(axis=0)]
+        yield means
+    finally:
+        for mesh in baked:
+            mesh.color_attributes.remove(mesh.color_attributes[names.DETAIL_COLOUR])
+
+
+def apply_to_gltf(doc: dict, looks: dict, detailed: set | frozenset = frozenset()) -> set[str]:
     """Each glTF material named as a measured one gets its look as baseColorFactor, metallicFactor and
     roughnessFactor where no texture gives them; a travel look's alpha (alphaMode BLEND) and emission
-    (emissiveFactor, with KHR_materials_emissive_strength above 1) too. Returns the extensions used."""
+    (emissiveFactor, with KHR_materials_emissive_strength above 1) too. A material in `detailed` keeps a
+    white base: its meshes' COLOR_0 (detail_colours) is the colour. Returns the extensions used."""
     used = set()
     for mat in doc.get("materials", []):
         look = looks.get(mat["name"])
@@ -134,7 +176,8 @@ def apply_to_gltf(doc: dict, looks: dict) -> set[str]:
         pbr = mat.setdefault("pbrMetallicRoughness", {})
         if "baseColorTexture" not in pbr:
             alpha = look.get("alpha", pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0])[3])
-            pbr["baseColorFactor"] = [float(c) for c in look["base"]] + [float(alpha)]
+            base = [1.0, 1.0, 1.0] if mat["name"] in detailed else [float(c) for c in look["base"]]
+            pbr["baseColorFactor"] = base + [float(alpha)]
             if alpha < 1.0:
                 mat["alphaMode"] = "BLEND"
         if "metallicRoughnessTexture" not in pbr:
