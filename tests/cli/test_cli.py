@@ -48,6 +48,7 @@ def test_presets_and_validate():
     (["export", "--out", "scene.xyz"], "--format: expected one of glb"),
     (["export", "--out", "scene.glb", "--frames", "9-3"], "--frames"),
     (["export", "--out", "scene.glb", "--profile", "mobile"], "--profile: expected one of film, realtime"),
+    (["export", "--out", "scene.blend", "--profile", "realtime"], "--profile: a .blend is the scene itself"),
     (["render", "--quality", "ultra", "--out", "r"], "no quality tier named 'ultra'"),
     (["render", "--shot", "nope", "--out", "r"], "no shot named 'nope'"),
     (["render", "--chunk", "3/2", "--out", "r"], "--chunk: chunk '3/2': I must be in 1..N"),

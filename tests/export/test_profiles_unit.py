@@ -43,3 +43,6 @@ def test_an_unknown_profile_is_refused_by_name():
     assert check_export_profile("realtime") == "realtime"
     with pytest.raises(ConfigError, match="expected one of film, realtime, found 'mobile'"):
         check_export_profile("mobile")
+    assert check_export_profile("film", "blend") == "film"
+    with pytest.raises(ConfigError, match="a .blend is the scene itself: realtime is for glb, gltf"):
+        check_export_profile("realtime", "blend")

@@ -58,16 +58,10 @@ def _gltf(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") 
     gltf = GltfFile(path)  # opened once for both additions: the default film's file is tens of MB
     finish_gltf(gltf, frames, scene.render.fps / scene.render.fps_base)
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
+    with realtime.instancing(scene, profile) as (shape_mesh, caps):
+        add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers, shape_mesh=shape_mesh, caps=caps)
     if profile == "realtime":
-        lods = realtime.ShapeLods(scene)
-        try:
-            add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers, shape_mesh=lods,
-                              caps={names.CRYSTALS: realtime.FROST_CAP})
-        finally:
-            lods.close()
         realtime.drop_transmission(gltf.doc)
-    else:
-        add_gpu_instances(gltf, bpy.context.evaluated_depsgraph_get(), instancers)
     for extension in looks.apply_to_gltf(gltf.doc, looks.measure(scene, frames[0]), detailed=set(detail)):
         gltf.use(extension)
     if scene.world is not None:
@@ -161,14 +155,9 @@ def _usd(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -
     # The instancers as they stand at the first exported frame, and the keyed emission (usd.py).
     scene.frame_set(frames[0])
     instancers = {o.name for o in scene.objects if o.get(INSTANCER, False)}
-    lods = realtime.ShapeLods(scene) if profile == "realtime" else None
-    try:
-        return usd.finish_usd(path, frames, bpy.context.evaluated_depsgraph_get(), instancers, shape_mesh=lods,
-                              caps={names.CRYSTALS: realtime.FROST_CAP} if lods else None,
-                              looks_of=looks.measure(scene, frames[0]))
-    finally:
-        if lods is not None:
-            lods.close()
+    with realtime.instancing(scene, profile) as (shape_mesh, caps):
+        return usd.finish_usd(path, frames, bpy.context.evaluated_depsgraph_get(), instancers,
+                              shape_mesh=shape_mesh, caps=caps, looks_of=looks.measure(scene, frames[0]))
 
 
 def _abc(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -> None:
@@ -272,10 +261,10 @@ def export(out: str | Path, fmt: str | None = None, frames: tuple[int, int] | No
     should_stop() has turned true by the time the exporter returns, ConfigError for a profile not in
     EXPORT_PROFILES ("film": as rendered; "realtime": for clients that draw every frame, realtime.py).
     What the export could not carry here is appended to `warnings` (one line each)."""
-    check_export_profile(profile)
     scene = scene or bpy.context.scene
     out = Path(out)
     fmt = export_format(out, fmt)
+    check_export_profile(profile, fmt)
     writable_file(out, f".{fmt}", Source.OUT)
     frames = frames or (scene.frame_start, scene.frame_end)
     if not frames[0] <= frames[1]:

@@ -28,6 +28,20 @@ GLASS_ALPHA = 0.35  # the opacity a fully transmissive material keeps when its t
 DROPPED = ("KHR_materials_transmission", "KHR_materials_volume")
 
 
+@contextlib.contextmanager
+def instancing(scene, profile: str):
+    """(shape_mesh, caps) for instances.add_gpu_instances and usd.finish_usd under `profile`: the shapes as
+    they are (None, None) for the film, LOD meshes and the frost cap for realtime (removed afterwards)."""
+    if profile != "realtime":
+        yield None, None
+        return
+    lods = ShapeLods(scene)
+    try:
+        yield lods, {names.CRYSTALS: FROST_CAP}
+    finally:
+        lods.close()
+
+
 def triangles(mesh) -> int:
     mesh.calc_loop_triangles()
     return len(mesh.loop_triangles)

@@ -608,8 +608,8 @@ def plan_export(loaded: presets.Loaded, out: str | Path, fmt: str | None = None,
                 frames: str | None = None, profile: str = "film") -> ExportPlan:
     """What an export will do, checked before anything is built. Raises ConfigError for a bad format,
     path, frame range or profile (one of EXPORT_PROFILES)."""
-    check_export_profile(profile)
     fmt = export_format(out, fmt)
+    check_export_profile(profile, fmt)
     out = writable_file(out, f".{fmt}")
     span = None
     scene = ScenePlan(loaded.data)
@@ -705,7 +705,7 @@ def export_built(scene, out: str | Path, fmt: str, should_stop=_never, profile: 
     (what the export could not carry here goes to `warnings`)."""
     from ..export.formats import export as export_scene
 
-    check_export_profile(profile)
+    check_export_profile(profile, fmt)
     return export_scene(out, fmt, scene=scene, should_stop=should_stop, profile=profile, warnings=warnings)
 
 

@@ -22,10 +22,13 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
 EXPORT_PROFILES = ("film", "realtime")  # export/realtime.py says what each keeps
 
 
-def check_export_profile(profile: str) -> str:
-    """The profile, if it is one of EXPORT_PROFILES; else ConfigError naming it."""
+def check_export_profile(profile: str, fmt: str | None = None) -> str:
+    """The profile, if it is one of EXPORT_PROFILES and means something for `fmt`; else ConfigError."""
     if profile not in EXPORT_PROFILES:
         raise ConfigError(Source.PROFILE, "", f"expected one of {', '.join(EXPORT_PROFILES)}, found {profile!r}")
+    if fmt == "blend" and profile != "film":
+        raise ConfigError(Source.PROFILE, "", f"a .blend is the scene itself: {profile} is for "
+                                              f"{', '.join(f for f in EXPORT_FORMATS if f != 'blend')}")
     return profile
 
 
