@@ -27,7 +27,7 @@ from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import check_export_profile, export_format, writable_file
 from . import environment, looks, realtime, usd
-from .instances import GltfFile, add_gpu_instances
+from .instances import GltfFile, add_gpu_instances, principled_bsdf
 from .standins import make_standins, make_water_standins, remove_standins, remove_water_standins
 
 
@@ -88,7 +88,7 @@ def finish_gltf(gltf: GltfFile, frames: tuple[int, int], fps: float) -> None:
         source = bpy.data.materials.get(mat["name"])
         if tint is None or source is None:
             continue
-        strength = next(n for n in source.node_tree.nodes if n.type == "BSDF_PRINCIPLED").inputs["Emission Strength"]
+        strength = principled_bsdf(source).inputs["Emission Strength"]
         mat["emissiveFactor"] = [float(v) for v in tint][:3]
         mat.setdefault("extensions", {})["KHR_materials_emissive_strength"] = {
             "emissiveStrength": float(strength.default_value)}

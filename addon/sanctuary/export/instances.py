@@ -145,10 +145,16 @@ def _first_mixed_colour(bsdf) -> tuple:
     return (0.8, 0.82, 0.86, 1.0)
 
 
+def principled_bsdf(mat):
+    """mat's Principled BSDF node, or None (no node tree, or other shaders)."""
+    tree = getattr(mat, "node_tree", None)
+    return next((n for n in tree.nodes if n.type == "BSDF_PRINCIPLED"), None) if tree is not None else None
+
+
 def principled_look(mat) -> dict:
     """A Principled material's flat look: base (RGBA), metallic, roughness, and its thin film (nm, 0 for
     none; a node-made one's middle of its range, names.THIN_FILM) with the film's IOR."""
-    bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
+    bsdf = principled_bsdf(mat)
 
     def value(name, fallback):
         sock = bsdf.inputs.get(name) if bsdf else None

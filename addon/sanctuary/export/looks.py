@@ -15,13 +15,10 @@ import bpy
 import numpy as np
 
 from ..blender import names
+from .instances import principled_bsdf
 
 SOCKETS = {"base": "Base Color", "metallic": "Metallic", "roughness": "Roughness"}
 BAKED = "sanctuary_bake"
-
-
-def principled(mat):
-    return next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None) if mat.node_tree else None
 
 
 def users(scene) -> dict:
@@ -33,7 +30,7 @@ def users(scene) -> dict:
             continue
         for slot in obj.material_slots:
             mat = slot.material
-            if mat is not None and (principled(mat) is not None or names.TRAVEL_LOOK in mat):
+            if mat is not None and (principled_bsdf(mat) is not None or names.TRAVEL_LOOK in mat):
                 best = found.get(mat)
                 if best is None or len(obj.data.polygons) > len(best.data.polygons):
                     found[mat] = obj
@@ -49,7 +46,7 @@ def measure(scene, frame: int) -> dict[str, dict]:
     looks = {}
     with bake_scene() as (stage, proxy_of):
         for mat, obj in users(scene).items():
-            bsdf = principled(mat)
+            bsdf = principled_bsdf(mat)
             if bsdf is None:
                 looks[mat.name] = mat[names.TRAVEL_LOOK].to_dict()
                 continue
@@ -149,7 +146,7 @@ def detail_colours(scene, frame: int, objects):
         with bake_scene() as (stage, proxy_of):
             for obj in objects:
                 mat = obj.active_material
-                bsdf = principled(mat) if mat is not None else None
+                bsdf = principled_bsdf(mat) if mat is not None else None
                 if (bsdf is None or not bsdf.inputs["Base Color"].is_linked
                         or names.DETAIL_COLOUR in obj.data.color_attributes):
                     continue
@@ -194,28 +191,33 @@ def apply_to_gltf(doc: dict, looks: dict, detailed: set | frozenset = frozenset(
 
 
 def apply_to_usd(pxr, stage, materials: dict, looks: dict) -> None:
-    """Each measured material's UsdPreviewSurface (made where the exporter wrote none) gets its look as
-    diffuseColor, metallic and roughness where no texture drives them; a travel look's opacity and
-    emissiveColor (emission times strength) too. materials: {name: UsdShade.Material}."""
-    Sdf, UsdShade = pxr.Sdf, pxr.UsdShade
+    """Each measured material's UsdPreviewSurface gets its look (preview_surface).
+    materials: {name: UsdShade.Material}."""
     for name, usd in materials.items():
-        look = looks.get(name)
-        if look is None:
-            continue
-        shader = usd.ComputeSurfaceSource()[0]
-        if not shader:
-            shader = UsdShade.Shader.Define(stage, usd.GetPath().AppendChild("preview"))
-            shader.CreateIdAttr("UsdPreviewSurface")
-            usd.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
-        values = {"diffuseColor": (Sdf.ValueTypeNames.Color3f, tuple(look["base"])),
-                  "metallic": (Sdf.ValueTypeNames.Float, look["metallic"]),
-                  "roughness": (Sdf.ValueTypeNames.Float, look["roughness"])}
-        if "alpha" in look:
-            values["opacity"] = (Sdf.ValueTypeNames.Float, look["alpha"])
-        if "emissive" in look:
-            values["emissiveColor"] = (Sdf.ValueTypeNames.Color3f,
-                                       tuple(float(c) * look.get("strength", 1.0) for c in look["emissive"]))
-        for input_name, (kind, value) in values.items():
-            found = shader.GetInput(input_name) or shader.CreateInput(input_name, kind)
-            if not found.HasConnectedSource() and not found.GetAttr().GetNumTimeSamples():
-                found.Set(value)
+        if name in looks:
+            preview_surface(pxr, stage, usd, looks[name])
+
+
+def preview_surface(pxr, stage, usd, look: dict):
+    """usd's UsdPreviewSurface (made where there is none) with `look` as diffuseColor, metallic and
+    roughness where no texture or time samples drive them; a travel look's opacity and emissiveColor
+    (emission times strength) too. Returns the shader."""
+    Sdf, UsdShade = pxr.Sdf, pxr.UsdShade
+    shader = usd.ComputeSurfaceSource()[0]
+    if not shader:
+        shader = UsdShade.Shader.Define(stage, usd.GetPath().AppendChild("preview"))
+        shader.CreateIdAttr("UsdPreviewSurface")
+        usd.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
+    values = {"diffuseColor": (Sdf.ValueTypeNames.Color3f, tuple(look["base"][:3])),
+              "metallic": (Sdf.ValueTypeNames.Float, look["metallic"]),
+              "roughness": (Sdf.ValueTypeNames.Float, look["roughness"])}
+    if "alpha" in look:
+        values["opacity"] = (Sdf.ValueTypeNames.Float, look["alpha"])
+    if "emissive" in look:
+        values["emissiveColor"] = (Sdf.ValueTypeNames.Color3f,
+                                   tuple(float(c) * look.get("strength", 1.0) for c in look["emissive"]))
+    for input_name, (kind, value) in values.items():
+        found = shader.GetInput(input_name) or shader.CreateInput(input_name, kind)
+        if not found.HasConnectedSource() and not found.GetAttr().GetNumTimeSamples():
+            found.Set(value)
+    return shader

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..blender import compat, names
 from . import looks
-from .instances import capped, gather, principled_look, to_trs
+from .instances import capped, gather, principled_bsdf, principled_look, to_trs
 
 
 def finish_usd(path: Path, frames: tuple[int, int], depsgraph, instancers: set[str], shape_mesh=None,
@@ -98,15 +98,8 @@ def prototype(pxr, stage, where, mesh):
 def preview_material(pxr, stage, root, mat, materials: dict):
     """A UsdPreviewSurface material for a Blender material the exporter did not write (the instanced
     shapes'), with its flat look (instances.principled_look); kept in `materials` by name."""
-    Sdf, UsdShade = pxr.Sdf, pxr.UsdShade
-    look = principled_look(mat)
-    usd = UsdShade.Material.Define(stage, root.AppendChild("_materials").AppendChild(mat.name))
-    shader = UsdShade.Shader.Define(stage, usd.GetPath().AppendChild("preview"))
-    shader.CreateIdAttr("UsdPreviewSurface")
-    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(tuple(look["base"][:3]))
-    shader.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(look["metallic"])
-    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(look["roughness"])
-    usd.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
+    usd = pxr.UsdShade.Material.Define(stage, root.AppendChild("_materials").AppendChild(mat.name))
+    looks.preview_surface(pxr, stage, usd, principled_look(mat))
     materials[mat.name] = usd
     return usd
 
@@ -122,7 +115,7 @@ def key_emission(pxr, materials: dict, frames: tuple[int, int]) -> None:
         tint = mat.get(names.EMISSIVE_TINT) if mat is not None and mat.node_tree is not None else None
         if tint is None:
             continue
-        bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
+        bsdf = principled_bsdf(mat)
         path = bsdf.inputs["Emission Strength"].path_from_id("default_value") if bsdf else None
         curve = next((fc for fc in compat.fcurves(mat.node_tree) if fc.data_path == path), None)
         shader = usd.ComputeSurfaceSource()[0] if curve is not None else None
