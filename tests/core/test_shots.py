@@ -6,7 +6,7 @@ import pytest
 
 from sanctuary.config import presets
 from sanctuary.core.story import timeline as tl
-from sanctuary.core.story.shots import landmarks, look_at, plan_shots
+from sanctuary.core.story.shots import AIM_DROP, landmarks, look_at, plan_shots
 
 
 def euler_to_matrix(x, y, z):
@@ -36,7 +36,7 @@ def test_shots_tile_the_film_frame_by_frame():
     for a, b in zip(plans, plans[1:]):
         assert b.frame_start == a.frame_end + 1
     for plan in plans:
-        subject = landmarks(cfg)[plan.subject]
+        subject = landmarks(cfg)[plan.subject] - np.array([0.0, 0.0, AIM_DROP.get(plan.move, 0.0)])
         for key in plan.keys:
             dist = np.linalg.norm(subject - np.array(key.location))
             assert key.focus_distance == pytest.approx(dist)
@@ -49,3 +49,15 @@ def test_shots_are_seeded():
     c = plan_shots(presets.load_scene(seed=99).data)
     assert a == b
     assert [k.location for k in a[2].keys] != [k.location for k in c[2].keys]
+
+
+def test_the_close_up_looks_up_at_the_heart_so_the_mercury_canopy_is_behind_it():
+    # From above, the background of the f/1.8 close-up was the dim floor; from just under the heart it is
+    # the canopy, whose mercury highlights fall into bokeh discs.
+    cfg = presets.load_scene().data
+    heart = landmarks(cfg)["heart"]
+    close = [p for p in plan_shots(cfg) if p.move == "close_up"]
+    assert close
+    for key in close[0].keys:
+        assert key.location[2] < heart[2] - 0.05
+        assert math.pi / 2 < key.rotation[0] < math.pi / 2 + 0.1  # tilted up, by less than 6 degrees

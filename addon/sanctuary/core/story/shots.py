@@ -86,8 +86,10 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
         far, near = _reach(cfg, start_beat)
         pos = ring(far + (near - far) * e, rise + EYE_HEIGHT + 0 * e, heading + 0 * e)
     elif move == "close_up":
+        # Just under the heart, looking up a little: the canopy's mercury highlights fill the background
+        # and fall into bokeh discs at f/1.8 (from above, the background was the dim forest floor).
         z = landmarks(cfg)["heart"][2]
-        pos = ring(1.9 - 0.35 * e, z + 0.15 + 0 * e, heading + 0.05 * e)
+        pos = ring(1.9 - 0.35 * e, z - 0.10 + 0 * e, heading + 0.05 * e)
     elif move == "locked":
         pos = ring(3.0 + 0 * e, rise + 1.4 + 0 * e, heading + 0 * e)
     elif move == "orbit":
@@ -104,6 +106,8 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
     return pos, roll
 
 
+# Where a move aims below its subject's centre: the grasped heart shrinks toward the stone (metres).
+AIM_DROP = {"close_up": 0.05}
 # Moves that keep changing direction need more keys to stay on their curve.
 KEYS_PER_MOVE = {"orbit": 9, "handheld_push": 13, "close_up": 7}
 DRIFT = {"handheld_push": (0.035, 0.012), "close_up": (0.008, 0.004)}  # metres, radians
@@ -124,6 +128,7 @@ def plan_shots(cfg: dict) -> list[ShotPlan]:
         u = np.linspace(0.0, 1.0, n)
         pos, roll = _path(shot["move"], u, cfg, heading, start_beat)
         target = np.repeat(marks[shot["subject"]][None, :], n, axis=0)
+        target[:, 2] -= AIM_DROP.get(shot["move"], 0.0)
         if shot["move"] in DRIFT:  # a faint handheld breath, seeded per shot
             amp, roll_amp = DRIFT[shot["move"]]
             pos = pos + rng.normal(0.0, amp, size=pos.shape)
