@@ -3,7 +3,11 @@
 
 No Blender needed (the soundscape is core, numpy only).
 
-    python scripts/bench_sound.py [--preset default] [--seed N] [--wav out.wav] [--spectrogram out.png] [--json]
+    python scripts/bench_sound.py [--preset default] [--seed N] [--set KEY=VALUE] [--wav out.wav]
+                                  [--spectrogram out.png] [--json]
+
+Measured: the soundtrack as a render makes it (sound.Score streamed through mastering into a WAV
+file, a segment at a time): its time and its peak memory (tracemalloc: numpy's arrays included).
 
 The spectrogram (log frequency 30 Hz - 12 kHz up, time across, 80 dB of range)
 is how to look at the soundtrack: the drone's partials beating until the hum
@@ -15,19 +19,24 @@ from __future__ import annotations
 import argparse
 import json
 import struct
+import tempfile
 import time
+import tracemalloc
 import zlib
+from pathlib import Path
 
 import numpy as np
 
 from sanctuary.config import presets
+from sanctuary.core.audio import mastering
 from sanctuary.core.audio import soundscape as sound
+from sanctuary.core.plan import ScenePlan
 
 
 def level(x: np.ndarray) -> tuple[float, float]:
     """(RMS dBFS, peak dBFS)."""
     rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-    return round(20 * np.log10(max(rms, 1e-12)), 1), round(sound.peak_db(x), 1)
+    return round(20 * np.log10(max(rms, 1e-12)), 1), round(mastering.peak_db(x), 1)
 
 
 def true_peak_db(x: np.ndarray, up: int = 4) -> float:
@@ -47,7 +56,7 @@ def spectrogram_png(mix: np.ndarray, path: str, width: int = 1200, height: int =
     starts = np.arange(width) * hop
     frames = x[np.minimum(starts[:, None] + np.arange(win)[None, :], len(x) - 1)] * np.hanning(win)
     spec = np.abs(np.fft.rfft(frames, axis=1))
-    freqs = np.fft.rfftfreq(win, 1.0 / sound.RATE)
+    freqs = np.fft.rfftfreq(win, 1.0 / mastering.RATE)
     rows = np.geomspace(30.0, 12000.0, height)[::-1]
     img = np.stack([np.interp(rows, freqs, column) for column in spec], axis=1)
     level = 20 * np.log10(img + 1e-9)
@@ -69,29 +78,44 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--wav", default=None, help="also write the film's soundtrack here")
     parser.add_argument("--spectrogram", default=None, help="also draw the soundtrack's spectrogram as a PNG")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a preset override, as the CLI's --set (e.g. timeline.beats.tending=28.0)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    cfg = presets.load_scene(args.preset, args.seed).data
-    t0 = time.perf_counter()
-    scape = sound.synthesize(cfg)
-    seconds = time.perf_counter() - t0
+    cfg = presets.load_scene(args.preset, args.seed, tuple(args.set)).data
+    plan = ScenePlan(cfg)
+    plan.forest, plan.shots, plan.response  # what the sound reads, made before the clock starts
+    first, last = plan.frames
+    # Measured: the film's soundtrack as the render makes it, streamed segment by segment into a WAV file.
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(args.wav or Path(tmp) / "film.wav")
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        score = sound.Score(plan)
+        track = mastering.film_audio_chunks(score.raw, list(range(first, last + 1)), first,
+                                            cfg["timeline"]["fps"], cfg["sound"]["loudness"])
+        with open(target, "wb") as f:
+            written = mastering.write_wav(f, track, cfg["sound"]["bit_depth"])
+        seconds = time.perf_counter() - t0
+        peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    # Then looked at, the whole film in memory (not measured): true peak, each stem, the spectrogram.
+    scape = sound.synthesize(plan)
     result = {
-        "preset": args.preset, "seed": cfg["seed"], "film_seconds": scape.mix.shape[1] / sound.RATE,
-        "synthesis_seconds": round(seconds, 2), "loudness_lufs": round(sound.loudness(scape.mix), 2),
-        "peak_dbfs": round(sound.peak_db(scape.mix), 2), "true_peak_dbfs": true_peak_db(scape.mix),
-        "chimes": len(scape.chimes), "heartbeats": len(scape.beats),
+        "preset": args.preset, "seed": cfg["seed"], "film_seconds": scape.mix.shape[1] / mastering.RATE,
+        "synthesis_seconds": round(seconds, 2), "synthesis_peak_mb": round(peak_mb, 1),
+        "loudness_lufs": round(written["loudness_lufs"], 2), "peak_dbfs": round(written["peak_dbfs"], 2),
+        "true_peak_dbfs": true_peak_db(scape.mix), "chimes": len(scape.chimes), "heartbeats": len(scape.beats),
         "stems_rms_peak_dbfs": {name: level(stem) for name, stem in scape.stems.items()},
     }
-    if args.wav:
-        with open(args.wav, "wb") as f:
-            f.write(sound.wav_bytes(scape.mix, cfg["sound"]["bit_depth"]))
     if args.spectrogram:
         spectrogram_png(scape.mix, args.spectrogram)
     if args.json:
         print(json.dumps(result))
         return
-    print(f"{args.preset} (seed {cfg['seed']}): {result['film_seconds']:.1f} s of sound in {seconds:.2f} s; "
+    print(f"{args.preset} (seed {cfg['seed']}): {result['film_seconds']:.1f} s of sound in {seconds:.2f} s, "
+          f"peak memory {peak_mb:.0f} MB (segments of {mastering.SEGMENT / mastering.RATE:.0f} s); "
           f"{result['loudness_lufs']} LUFS, peak {result['peak_dbfs']} dBFS (true peak {result['true_peak_dbfs']}); "
           f"{result['chimes']} chimes, {result['heartbeats']} heartbeats")
     for name, (rms, peak) in result["stems_rms_peak_dbfs"].items():

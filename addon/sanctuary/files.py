@@ -411,6 +411,22 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return finish(tmp, path)
 
 
+def write_with(path: Path, fill) -> Path:
+    """Write path whole or not at all (see finish) by fill(f), f an open binary file (for what is
+    written a piece at a time). Returns what fill returned."""
+    path = Path(path)
+    tmp = part_path(path)
+    try:
+        with open(tmp, "wb") as f:
+            made = fill(f)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        finish(tmp, path, e)
+    finish(tmp, path)
+    return made
+
+
 def write_json(path: Path, data: dict) -> Path:
     return write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 

@@ -95,8 +95,8 @@ def test_the_heartbeat_is_silent_when_the_heart_is_near_out(cfg):
                                    'duration = 16.0, intensity = 5.0}]')
     response = tending.respond(cold)
     assert response.channels["warmth"].max() < 0.12
-    stem, times = sound.heartbeat(cold, response, 16 * mastering.RATE)
-    assert len(times) == 0 and not stem.any()
+    trains, times = sound.heartbeat_events(cold, response, 16 * mastering.RATE)
+    assert len(times) == 0 and not sound.trains_at(trains, 0, 16 * mastering.RATE).any()
 
 
 def test_no_clipping_and_the_loudness_target(cfg, scape):
@@ -174,11 +174,52 @@ def test_a_beat_in_the_films_last_half_sample_is_not_past_its_end(cfg):
     times, _ = sound.beat_times(cfg, 16.0)
     t = next(t for t in times if (t * mastering.RATE) % 1.0 >= 0.5)
     n = int(t * mastering.RATE) + 1  # the film ends just after this beat: it rounds to sample n
-    stem, heard = sound.heartbeat(cfg, tending.respond(cfg), n)
-    assert stem.shape == (2, n) and t not in heard
+    trains, heard = sound.heartbeat_events(cfg, tending.respond(cfg), n)
+    assert sound.trains_at(trains, 0, n).shape == (2, n) and t not in heard
 
 
 def test_a_piece_from_the_middle_starts_and_ends_without_a_click(scape):
     audio = mastering.film_audio(scape.raw, list(range(100, 148)), 1, 24, -16.0)  # one shot, mid-drone
     assert audio.shape == (2, 48 * 2000) and not audio[:, 0].any() and not audio[:, -1].any()
     assert np.abs(audio[:, 240:-240]).max() > 0.01
+
+
+def test_any_segment_of_the_score_is_that_stretch_of_the_whole_film(cfg, scape):
+    score = sound.Score(ScenePlan(cfg))
+    for lo, hi in [(123_457, 611_111), (5, 77), (0, 48_000), (700_001, 768_000)]:  # out of order too
+        assert np.abs(score.raw(lo, hi) - scape.raw[:, lo:hi]).max() < 1e-9
+    assert not score.raw(score.n - 10, score.n + 50)[:, 10:].any()  # past its end, silence
+
+
+def test_mastering_a_segment_at_a_time_is_mastering_the_whole(cfg, scape, monkeypatch):
+    frames = [10, 11, 12, 100, 101, 300] + list(range(120, 200))
+    whole = mastering.film_audio(scape.raw, frames, 1, 24, -16.0)
+    monkeypatch.setattr(mastering, "SEGMENT", 7_001)  # segments that cut meter hops and limiter blocks
+    pieces = list(mastering.film_audio_chunks(sound.Score(ScenePlan(cfg)).raw, frames, 1, 24, -16.0))
+    assert max(p.shape[1] for p in pieces) == 7_001
+    assert np.abs(np.concatenate(pieces, axis=1) - whole).max() < 1e-6
+    assert mastering.loudness(whole) == pytest.approx(-16.0, abs=0.5)
+
+
+def test_the_soundtracks_memory_does_not_grow_with_the_film():
+    import tracemalloc
+
+    def peak(*more) -> float:
+        plan = ScenePlan(tiny(*more))
+        plan.forest, plan.shots, plan.response
+        tracemalloc.start()
+        score = sound.Score(plan)
+        first, last = plan.frames
+        with io.BytesIO() as f:  # the WAV's bytes are not counted: a file on disk in a render
+            for piece in mastering.film_audio_chunks(score.raw, list(range(first, last + 1)), first, 24, -16.0):
+                f.write(piece.tobytes())
+                f.seek(0)
+                f.truncate()
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return used
+
+    # 26 s and 86 s: both longer than two segments, so both work on whole ones.
+    short, long = peak("timeline.beats.response=12.0"), peak("timeline.beats.response=12.0",
+                                                              "timeline.beats.sanctuary=61.5")
+    assert long < 1.1 * short

@@ -326,13 +326,14 @@ def _make_film(scene, plan: ScenePlan, quality: dict, out: Path, frames: list[in
         steps.begin(f"making the soundtrack ({len(frames) / cfg['timeline']['fps']:.1f} s of film)")
         s = cfg["sound"]
         first, _ = tl.frame_range(cfg["timeline"])
-        track = mastering.film_audio(soundscape.synthesize(plan).raw, frames, first, cfg["timeline"]["fps"],
-                                     s["loudness"])
-        audio = files.write_bytes(out / SOUND_NAME, mastering.wav_bytes(track, s["bit_depth"]))
+        track = mastering.film_audio_chunks(soundscape.Score(plan).raw, frames, first, cfg["timeline"]["fps"],
+                                            s["loudness"], spool_dir=out)
+        audio = out / SOUND_NAME
+        level = files.write_with(audio, lambda f: mastering.write_wav(f, track, s["bit_depth"]))
         wrote.append(str(audio))
         made["soundtrack"] = {"file": SOUND_NAME, "bits": s["bit_depth"], "rate": mastering.RATE,
-                              "loudness_lufs": round(mastering.loudness(track), 2),
-                              "peak_dbfs": round(mastering.peak_db(track), 2), "in_film": compat.has_audio()}
+                              "loudness_lufs": round(level["loudness_lufs"], 2),
+                              "peak_dbfs": round(level["peak_dbfs"], 2), "in_film": compat.has_audio()}
         steps.end(f"wrote {SOUND_NAME}")
     _checkpoint(should_stop)
     steps.begin(f"encoding {FILM_NAME}")
@@ -719,10 +720,16 @@ def preview_soundtrack(loaded: presets.Loaded, scene, folder: Path, name: str) -
 
     if not compat.has_audio():
         raise ConfigError("sound", "", "this Blender was built without audio (Audaspace): render to get film.wav")
-    scape = soundscape.synthesize(ScenePlan(loaded.data))
-    path = files.write_bytes(Path(folder) / name, mastering.wav_bytes(scape.mix, 16))
+    plan = ScenePlan(loaded.data)
+    score = soundscape.Score(plan)
+    first, last = plan.frames
+    track = mastering.film_audio_chunks(score.raw, list(range(first, last + 1)), first,
+                                        loaded.data["timeline"]["fps"], loaded.data["sound"]["loudness"],
+                                        spool_dir=folder)
+    path = Path(folder) / name
+    level = files.write_with(path, lambda f: mastering.write_wav(f, track, 16))
     compat.replace_sound_strip(scene, SOUNDTRACK_STRIP, path, scene.frame_start)
-    return {"path": str(path), "loudness_lufs": round(mastering.loudness(scape.mix), 1)}
+    return {"path": str(path), "loudness_lufs": round(level["loudness_lufs"], 1)}
 
 
 def film_frames(loaded: presets.Loaded) -> tuple[int, int]:

@@ -30,7 +30,7 @@ from ..clearing import heart as core_heart
 from ..seeds import stream
 from ..story import timeline as tl
 from ..world.leaves import DripCycle, drip_events
-from .mastering import RATE, db, master, ramp
+from .mastering import RATE, db, fft_size, master, ramp, segments
 
 if TYPE_CHECKING:
     from ..plan import ScenePlan
@@ -42,6 +42,7 @@ INTERVALS = {"unison": 1.0, "third": 5 / 4, "fourth": 4 / 3, "fifth": 3 / 2, "oc
 PENTATONIC = (0, 2, 4, 7, 9)  # semitones of the major pentatonic: wind chimes' scale
 CHIME_NOTES = 10  # two octaves of it, lowest leaves to highest
 BELL_SECONDS = 2.5  # how long a chime rings
+EVENT_WINDOW = 10.0  # seconds of drips worked out at a time
 # Stem levels at 0 dB in the preset, set from the levels scripts/bench_sound.py prints for the default
 # film: the drone on top, the chimes' shimmer about 12 dB under it, the crackle's peaks well under the drone's.
 CHIME_GAIN = 0.08
@@ -61,29 +62,60 @@ class Soundscape:
     beats: np.ndarray  # seconds of every heartbeat (lub and dub) in the mix
 
 
+STEMS = ("hum", "voice", "chimes", "heartbeat", "frost")
+
+
+class Score:
+    """The film's sound as what makes it (every chime, beat and click, the drone's and voice's
+    curves), rendered a segment at a time: raw(lo, hi) and stems(lo, hi) give samples lo..hi
+    of the whole film's signal, the same whichever segments are asked for, so memory holds one
+    segment and the events, never the film (issue 22).
+
+    plan: the scene's plan (its shots, forest and the heart's response)."""
+
+    def __init__(self, plan: ScenePlan):
+        cfg = self.cfg = plan.cfg
+        s = cfg["sound"]
+        self.seconds = tl.film_seconds(cfg["timeline"])
+        self.n = n = int(round(self.seconds * RATE))
+        self.gains = {"hum": db(s["hum_db"]), "voice": db(s["voice_db"]), "chimes": db(s["chimes_db"]),
+                      "heartbeat": db(s["heartbeat_db"]), "frost": db(s["frost_db"])}
+        self.drone = Drone(s, cfg)
+        self.chime_trains, self.chimes = chime_events(cfg, plan.shots, plan.forest, n)
+        self.beat_trains, self.beats = heartbeat_events(cfg, plan.response, n)
+        self.crackle_trains = crackle_events(cfg, plan.response, n)
+
+    def stems(self, lo: int, hi: int) -> dict[str, np.ndarray]:
+        """Each stem's samples lo..hi (2, hi - lo), at its level, before the fades and mastering."""
+        hi = min(hi, self.n)
+        t = np.arange(lo, hi) / RATE
+        return {"hum": self.drone.samples(lo, hi) * self.gains["hum"],
+                "voice": voices(self.cfg, lo, hi) * self.gains["voice"],
+                "chimes": trains_at(self.chime_trains, lo, hi) * CHIME_GAIN * self.gains["chimes"],
+                "heartbeat": trains_at(self.beat_trains, lo, hi) * self.gains["heartbeat"],
+                "frost": trains_at(self.crackle_trains, lo, hi) * CRACKLE_GAIN * self.gains["frost"]} \
+            if len(t) else {k: np.zeros((2, 0)) for k in STEMS}
+
+    def raw(self, lo: int, hi: int, stems: dict | None = None) -> np.ndarray:
+        """The film's sound lo..hi before mastering (2, hi - lo), faded in and out (silence past its end);
+        stems: stems(lo, hi) where the caller has them already."""
+        stems = self.stems(lo, hi) if stems is None else stems
+        t = np.arange(lo, min(hi, self.n)) / RATE
+        fade = np.clip(np.minimum(t / 0.3, (self.seconds - t) / 1.0), 0.0, 1.0)
+        out = sum(stems[k] for k in STEMS) * fade
+        return np.pad(out, ((0, 0), (0, (hi - lo) - out.shape[1])))
+
+
 def synthesize(plan: ScenePlan) -> Soundscape:
-    """The whole film's soundtrack, from the scene's plan (its shots, forest and the heart's response)."""
-    cfg = plan.cfg
-    s = cfg["sound"]
-    timeline = cfg["timeline"]
-    seconds = tl.film_seconds(timeline)
-    n = int(round(seconds * RATE))
-    t = np.arange(n) / RATE
-    plans = plan.shots
-    response = plan.response
-    harmony = _harmony(cfg, t)
-    stems = {"hum": drone(s, t, harmony, cfg["seed"]) * db(s["hum_db"]),
-             "voice": voices(cfg, t) * db(s["voice_db"])}
-    chime, chime_times = chimes(cfg, plans, plan.forest, n)
-    stems["chimes"] = chime * db(s["chimes_db"])
-    heart, beat_times = heartbeat(cfg, response, n)
-    stems["heartbeat"] = heart * db(s["heartbeat_db"])
-    stems["frost"] = crackle(cfg, response, n) * db(s["frost_db"])
-    raw = sum(stems.values())
-    fade = np.clip(np.minimum(t / 0.3, (seconds - t) / 1.0), 0.0, 1.0)
-    raw = raw * fade
-    mix = master(ramp(raw), s["loudness"])
-    return Soundscape(RATE, raw, mix, {k: v.astype(np.float32) for k, v in stems.items()}, chime_times, beat_times)
+    """The whole film's soundtrack in memory, stems and all (for analysis and tests; the film's
+    render streams Score.raw through mastering.film_audio_chunks instead)."""
+    score = Score(plan)
+    parts = [(st, score.raw(lo, hi, st)) for lo, hi in segments(score.n) for st in [score.stems(lo, hi)]]
+    stems = {k: np.concatenate([p[0][k] for p in parts], axis=1).astype(np.float32) for k in STEMS} if parts \
+        else {k: np.zeros((2, 0), np.float32) for k in STEMS}
+    raw = np.concatenate([p[1] for p in parts], axis=1) if parts else np.zeros((2, 0))
+    mix = master(ramp(raw), plan.cfg["sound"]["loudness"])
+    return Soundscape(RATE, raw, mix, stems, score.chimes, score.beats)
 
 
 # ---- the stems ------------------------------------------------------------------------------------
@@ -101,30 +133,61 @@ def _harmony(cfg: dict, t: np.ndarray) -> np.ndarray:
     return h
 
 
-def drone(s: dict, t: np.ndarray, harmony: np.ndarray, seed: int) -> np.ndarray:
+class Drone:
     """Six partials of hum_hz, each two voices beating at hum_beating Hz (less as harmony comes)."""
-    rng = stream(seed, "sound", "drone")
-    beat_phase = 2 * np.pi * np.cumsum(s["hum_beating"] * (1.0 - harmony)) / RATE
-    out = np.zeros_like(t)
-    for k in range(1, 7):
-        amp = s["hum_brightness"] ** (k - 1) / k ** 0.5
-        # sin(a + x) + sin(a - x) = 2 sin(a) cos(x): the pair's beating is cos(x); each partial beats at its own rate.
-        out += amp * np.sin(2 * np.pi * k * s["hum_hz"] * t + rng.uniform(0, 2 * np.pi)) \
-            * np.cos(0.5 * beat_phase * (1.0 + 0.35 * (k - 1)) + rng.uniform(0, np.pi))
-    swell = 1.0 + 0.18 * np.sin(2 * np.pi * t / 11.0 + rng.uniform(0, 2 * np.pi))  # the forest breathes
-    mono = out * swell * np.clip(t / 4.0, 0.0, 1.0) / 2.0
-    return np.stack([mono, mono])
+
+    def __init__(self, s: dict, cfg: dict):
+        self.s, self.cfg = s, cfg
+        rng = stream(cfg["seed"], "sound", "drone")
+        self.phases = [(rng.uniform(0, 2 * np.pi), rng.uniform(0, np.pi)) for _ in range(6)]
+        self.swell_phase = rng.uniform(0, 2 * np.pi)
+        self._at, self._sum = 0, 0.0  # the beat rate summed over samples 0.._at - 1 (segments come in order)
+
+    def _rate(self, lo: int, hi: int) -> np.ndarray:
+        t = np.arange(lo, hi) / RATE
+        return self.s["hum_beating"] * (1.0 - _harmony(self.cfg, t))
+
+    def samples(self, lo: int, hi: int) -> np.ndarray:
+        if lo < self._at:
+            self._at, self._sum = 0, 0.0
+        for a, b in segments(lo - self._at):
+            self._sum += float(self._rate(self._at + a, self._at + b).sum())
+        self._at = lo
+        t = np.arange(lo, hi) / RATE
+        rate = self._rate(lo, hi)
+        beat_phase = 2 * np.pi * (self._sum + np.cumsum(rate)) / RATE
+        self._at, self._sum = hi, self._sum + float(rate.sum())
+        out = np.zeros_like(t)
+        for k, (sine, beat) in enumerate(self.phases, start=1):
+            amp = self.s["hum_brightness"] ** (k - 1) / k ** 0.5
+            # sin(a + x) + sin(a - x) = 2 sin(a) cos(x): the pair's beating is cos(x); each partial beats at its own rate.
+            out += amp * np.sin(2 * np.pi * k * self.s["hum_hz"] * t + sine) \
+                * np.cos(0.5 * beat_phase * (1.0 + 0.35 * (k - 1)) + beat)
+        swell = 1.0 + 0.18 * np.sin(2 * np.pi * t / 11.0 + self.swell_phase)  # the forest breathes
+        mono = out * swell * np.clip(t / 4.0, 0.0, 1.0) / 2.0
+        return np.stack([mono, mono])
 
 
-def voices(cfg: dict, t: np.ndarray) -> np.ndarray:
-    """The hum act: an 'mm' an octave above the drone, sliding from 80 cents flat into the interval."""
-    out = np.zeros_like(t)
+def _first_at(seconds: float) -> int:
+    """The first sample i with i / RATE >= seconds."""
+    i = max(0, int(np.ceil(seconds * RATE)))
+    while i > 0 and (i - 1) / RATE >= seconds:
+        i -= 1
+    while i / RATE < seconds:
+        i += 1
+    return i
+
+
+def voices(cfg: dict, lo: int, hi: int) -> np.ndarray:
+    """The hum act, samples lo..hi: an 'mm' an octave above the drone, sliding from 80 cents flat into
+    the interval. Its phase runs from the act's start, so each segment sums it from there."""
+    out = np.zeros(hi - lo)
     f0 = cfg["sound"]["hum_hz"]
     for start, end, interval in _hum_acts(cfg):
-        inside = (t >= start) & (t < end)
-        if not inside.any():
+        a, b = _first_at(start), min(_first_at(end), hi)
+        if b <= max(a, lo):
             continue
-        tt = t[inside]
+        tt = np.arange(a, b) / RATE
         u = (tt - start) / (end - start)
         settle = ease(u / 0.45)
         cents = -80.0 * (1.0 - settle)
@@ -136,7 +199,8 @@ def voices(cfg: dict, t: np.ndarray) -> np.ndarray:
             amp = (1.0 / h) * (0.35 + np.exp(-((h * f - 250.0) / 180.0) ** 2))
             tone += amp * np.sin(h * phase)
         envelope = ease((tt - start) / 1.5) * ease((end - tt) / 2.5) * (1.0 + 0.1 * np.sin(2 * np.pi * tt / 3.7))
-        out[inside] += tone * envelope / 2.0
+        keep = slice(max(lo - a, 0), None)
+        out[max(a, lo) - lo:b - lo] += (tone * envelope / 2.0)[keep]
     return np.stack([out * 0.94, out])  # a touch right of centre: someone beside the camera
 
 
@@ -161,22 +225,45 @@ def camera_track(plans: list[ShotPlan], times: np.ndarray) -> tuple[np.ndarray, 
     return pos, right
 
 
-def _convolve(pairs, n: int, longest: int | None = None) -> np.ndarray:
-    """The sum of impulse trains (..., n) each convolved with its kernel, cut to n samples.
+@dataclass
+class Train:
+    """Impulses, each ringing with the same kernel: a note's chimes, the heartbeats, the frost's clicks."""
 
-    pairs may be a generator: each train is transformed and dropped before the
-    next is made, so memory holds one train and one running spectrum (longest:
-    the longest kernel's length, needed up front for the FFT size then)."""
-    pairs = iter(pairs) if longest is not None else list(pairs)
-    size = 1 << int(np.ceil(np.log2(n + (longest or max(len(k) for _, k in pairs)))))
+    at: np.ndarray  # (k,) the sample of each impulse, in the order they are summed
+    amp: np.ndarray  # (2, k) its amplitude in each channel
+    kernel: np.ndarray  # what each rings with
+
+    def __post_init__(self):
+        self._spectra: dict[int, np.ndarray] = {}
+
+    def spectrum(self, size: int) -> np.ndarray:
+        if size not in self._spectra:
+            self._spectra = {size: np.fft.rfft(self.kernel, size)}
+        return self._spectra[size]
+
+
+def trains_at(trains: list[Train], lo: int, hi: int) -> np.ndarray:
+    """Samples lo..hi (2, hi - lo) of the trains convolved with their kernels (overlap-save: the
+    impulses from a kernel's length before lo on, one FFT each, one inverse for their sum)."""
+    if not trains or hi <= lo:
+        return np.zeros((2, max(hi - lo, 0)))
+    longest = max(len(tr.kernel) for tr in trains)
+    w0 = lo - longest + 1
+    size = fft_size(hi - w0 + longest - 1)
     spectrum = None
-    for imp, kernel in pairs:
+    for tr in trains:
+        pick = (tr.at >= w0) & (tr.at < hi)
+        if not pick.any():
+            continue
+        imp = np.zeros((2, hi - w0))
+        np.add.at(imp[0], tr.at[pick] - w0, tr.amp[0, pick])
+        np.add.at(imp[1], tr.at[pick] - w0, tr.amp[1, pick])
         part = np.fft.rfft(imp, size)
-        part *= np.fft.rfft(kernel, size)
+        part *= tr.spectrum(size)
         spectrum = part if spectrum is None else spectrum + part
     if spectrum is None:
-        return np.zeros((2, n))
-    return np.fft.irfft(spectrum, size)[..., :n]
+        return np.zeros((2, hi - lo))
+    return np.fft.irfft(spectrum, size)[:, longest - 1:longest - 1 + hi - lo]
 
 
 def bell(freq: float, length: float = BELL_SECONDS) -> np.ndarray:
@@ -201,11 +288,11 @@ def note_hz(note: int, base_hz: float) -> float:
     return base_hz * 2.0 ** ((12 * octave + PENTATONIC[step]) / 12.0)
 
 
-def chimes(cfg: dict, plans: list[ShotPlan], grown: Forest, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """A bell for every drip of the forest heard from the camera: (stem (2, n), seconds of each chime)."""
+def chime_events(cfg: dict, plans: list[ShotPlan], grown: Forest, n: int) -> tuple[list[Train], np.ndarray]:
+    """A bell for every drip of the forest heard from the camera: (a train a note, seconds of each chime)."""
     s = cfg["sound"]
     if grown.leaves is None or n == 0:
-        return np.zeros((2, n)), np.zeros(0)
+        return [], np.zeros(0)
     seconds = n / RATE
     radius = s["hearing_radius"]
     tips = grown.leaves.tip
@@ -213,39 +300,44 @@ def chimes(cfg: dict, plans: list[ShotPlan], grown: Forest, n: int) -> tuple[np.
     coarse = np.arange(0.0, seconds, 0.5)
     cam, _ = camera_track(plans, coarse)
     near = np.zeros(len(tips), dtype=bool)
-    for chunk in np.array_split(np.arange(len(tips)), max(1, len(tips) // 20000)):
-        d = np.linalg.norm(tips[chunk, None, :] - cam[None, :, :], axis=2)
-        near[chunk] = d.min(axis=1) < radius + 3.0
+    cam2 = (cam * cam).sum(axis=1)
+    rows = max(1, 2_000_000 // max(len(cam), 1))  # a (rows, cameras) block at a time: memory flat in the film's length
+    for lo in range(0, len(tips), rows):
+        t = tips[lo:lo + rows]  # |t - c|^2 = |t|^2 + |c|^2 - 2 t.c: a matrix product, not a (k, m, 3) difference
+        d2 = (t * t).sum(axis=1)[:, None] + cam2[None, :] - 2.0 * (t @ cam.T)
+        near[lo:lo + rows] = d2.min(axis=1) < (radius + 3.0) ** 2
     idx = np.flatnonzero(near)
     sub = DripCycle(grown.cycles.period[idx], grown.cycles.phase[idx])
-    ev = drip_events(sub, tips[idx], grown.fall_height[idx], 0.0, seconds)
     fine = np.arange(0.0, seconds + 0.05, 0.05)
     cam, right = camera_track(plans, fine)
-    at = np.clip(np.round(ev.release / 0.05).astype(int), 0, len(fine) - 1)
-    offset = ev.position - cam[at]
-    dist = np.linalg.norm(offset, axis=1)
-    heard = dist < radius
     rng = stream(cfg["seed"], "sound", "chimes")
-    jitter = rng.uniform(0.8, 1.0, len(dist))  # drops are not all the same size
-    # Amplitude falls with the square of the distance beyond CHIME_NEAR (steeper than open air's 1/d,
-    # so the nearest drips ring out of the shimmer), fading to nothing at the hearing radius.
-    gain = jitter * (CHIME_NEAR / np.maximum(dist, CHIME_NEAR)) ** 2 * np.clip(1.0 - (dist / radius) ** 2, 0.0, 1.0)
-    pan = np.clip(np.sum(offset * right[at], axis=1) / np.maximum(dist, 1e-6), -1.0, 1.0)
-    angle = (pan + 1.0) * np.pi / 4  # equal-power pan
-    sample = np.round(ev.release * RATE).astype(int)
-    keep = heard & (sample < n) & (gain > 1e-4)
     top = max(float(tips[:, 2].max()), 1.0)
-    notes = chime_pitch(ev.position[:, 2], top)
-    def trains():
-        for note in np.unique(notes[keep]):
-            pick = keep & (notes == note)
-            imp = np.zeros((2, n))
-            np.add.at(imp[0], sample[pick], gain[pick] * np.cos(angle[pick]))
-            np.add.at(imp[1], sample[pick], gain[pick] * np.sin(angle[pick]))
-            yield imp, bell(note_hz(int(note), s["chime_hz"]))
-
-    out = _convolve(trains(), n, longest=int(BELL_SECONDS * RATE))
-    return out * CHIME_GAIN, np.sort(ev.release[keep])
+    heard_at, heard_amp, heard_note, heard_s = [], [], [], []
+    # The drips a window of the film at a time (in time order, so the jitter's draws are the same as all at once).
+    for t0 in np.arange(0.0, seconds, EVENT_WINDOW):
+        ev = drip_events(sub, tips[idx], grown.fall_height[idx], t0, min(t0 + EVENT_WINDOW, seconds))
+        at = np.clip(np.round(ev.release / 0.05).astype(int), 0, len(fine) - 1)
+        offset = ev.position - cam[at]
+        dist = np.linalg.norm(offset, axis=1)
+        heard = dist < radius
+        jitter = rng.uniform(0.8, 1.0, len(dist))  # drops are not all the same size
+        # Amplitude falls with the square of the distance beyond CHIME_NEAR (steeper than open air's 1/d,
+        # so the nearest drips ring out of the shimmer), fading to nothing at the hearing radius.
+        gain = jitter * (CHIME_NEAR / np.maximum(dist, CHIME_NEAR)) ** 2 * np.clip(1.0 - (dist / radius) ** 2, 0.0, 1.0)
+        pan = np.clip(np.sum(offset * right[at], axis=1) / np.maximum(dist, 1e-6), -1.0, 1.0)
+        angle = (pan + 1.0) * np.pi / 4  # equal-power pan
+        sample = np.round(ev.release * RATE).astype(int)
+        keep = heard & (sample < n) & (gain > 1e-4)
+        heard_at.append(sample[keep])
+        heard_amp.append(np.stack([gain[keep] * np.cos(angle[keep]), gain[keep] * np.sin(angle[keep])]))
+        heard_note.append(chime_pitch(ev.position[keep, 2], top))
+        heard_s.append(ev.release[keep])
+    if not heard_at:
+        return [], np.zeros(0)
+    sample, amp, notes = np.concatenate(heard_at), np.concatenate(heard_amp, axis=1), np.concatenate(heard_note)
+    trains = [Train(sample[pick], amp[:, pick], bell(note_hz(int(note), s["chime_hz"])))
+              for note in np.unique(notes) for pick in [notes == note]]
+    return trains, np.sort(np.concatenate(heard_s))
 
 
 def beat_times(cfg: dict, seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -269,27 +361,27 @@ def thump(length: float = 0.45) -> np.ndarray:
     return (body + knock) * np.clip(tt / 0.004, 0.0, 1.0)
 
 
-def heartbeat(cfg: dict, response, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pulse as sound: louder as warmth returns, silent when the heart is near out."""
+def heartbeat_events(cfg: dict, response, n: int) -> tuple[list[Train], np.ndarray]:
+    """The pulse as sound, louder as warmth returns, silent when the heart is near out:
+    (its train, the seconds of each beat heard)."""
     times, gains = beat_times(cfg, n / RATE)
     warmth = np.interp(times, response.seconds, response.channels["warmth"])
     alive = ease((warmth - 0.12) / 0.18)
     gain = gains * alive * (0.35 + 0.65 * warmth)
     at = np.round(times * RATE).astype(int)
     keep = (gain > 1e-3) & (at < n)  # a beat in the film's last half-sample rounds past its end
-    imp = np.zeros(n)
-    np.add.at(imp, at[keep], gain[keep])
-    mono = _convolve([(imp, thump())], n)
-    return np.stack([mono, mono]), times[keep]
+    if not keep.any():
+        return [], times[keep]
+    return [Train(at[keep], np.stack([gain[keep], gain[keep]]), thump())], times[keep]
 
 
-def crackle(cfg: dict, response, n: int) -> np.ndarray:
+def crackle_events(cfg: dict, response, n: int) -> list[Train]:
     """Frost advancing: sparse ice clicks, as many as the frost front is fast (up to 60 a second)."""
     frost = response.channels["frost"]
     fps = cfg["timeline"]["fps"]
     speed = np.maximum(np.diff(frost, prepend=frost[0]) * fps, 0.0)
     if n == 0 or speed.max() <= 0:
-        return np.zeros((2, n))
+        return []
     rng = stream(cfg["seed"], "sound", "frost")
     counts = rng.poisson(60.0 * speed / speed.max() / fps)
     frame = np.repeat(np.arange(len(counts)), counts)
@@ -297,8 +389,5 @@ def crackle(cfg: dict, response, n: int) -> np.ndarray:
     at = np.clip(at.astype(int), 0, n - 1)
     amp = rng.lognormal(0.0, 0.5, len(at)) * rng.choice([-1.0, 1.0], len(at))
     pan = rng.uniform(0.0, np.pi / 2, len(at))
-    imp = np.zeros((2, n))
-    np.add.at(imp[0], at, amp * np.cos(pan))
-    np.add.at(imp[1], at, amp * np.sin(pan))
     burst = rng.normal(0.0, 1.0, int(0.004 * RATE)) * np.exp(-np.arange(int(0.004 * RATE)) / (0.0008 * RATE))
-    return _convolve([(imp, np.diff(burst, prepend=0.0))], n) * CRACKLE_GAIN  # diff: the ice's high crackle
+    return [Train(at, np.stack([amp * np.cos(pan), amp * np.sin(pan)]), np.diff(burst, prepend=0.0))]  # diff: the ice's high crackle
