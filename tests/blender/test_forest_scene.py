@@ -118,3 +118,27 @@ def test_the_drops_blender_draws_are_the_drip_core_computes(fresh_bpy):
         assert np.allclose(drawn, want, atol=2e-4), frame
         seen += len(want)
     assert seen > 100  # drops were there to compare
+
+
+def test_the_view_cone_holds_every_cameras_frame_at_its_widest_lens(forest):
+    from sanctuary.render.settings import LEAF_ANGLE, view_cone_cos
+
+    scene = bpy.context.scene
+    scene.render.resolution_x, scene.render.resolution_y = 640, 360
+    cams = sorted((ob for ob in scene.objects if ob.type == "CAMERA"), key=lambda ob: ob.data.lens)
+    widest = cams[0].data  # 24 mm on a 36 mm sensor: the frame's diagonal 43.4 degrees off the view with the margin
+    half = np.arctan(np.hypot(1.0, 9 / 16) * 18.0 / widest.lens * 1.1)
+    assert view_cone_cos(scene, 0.1) == pytest.approx(np.cos(half + LEAF_ANGLE))
+    zoom = cams[-1].data  # a zoom keyed out to 12 mm widens it
+    lens = zoom.lens
+    zoom.keyframe_insert("lens", frame=1)
+    zoom.lens = 12.0
+    zoom.keyframe_insert("lens", frame=2)
+    zoom.lens = lens
+    try:
+        assert view_cone_cos(scene, 0.1) == pytest.approx(np.cos(np.arctan(np.hypot(1.0, 9 / 16) * 1.5 * 1.1) + LEAF_ANGLE))
+        zoom.type = "ORTHO"  # no cone holds an orthographic frame: nothing is culled
+        assert view_cone_cos(scene, 0.1) == -2.0
+    finally:
+        zoom.type = "PERSP"
+        zoom.animation_data_clear()

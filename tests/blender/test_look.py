@@ -17,6 +17,7 @@ from sanctuary.render.settings import apply_quality  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from bench_look import colourfulness, mean_hue, read_png  # noqa: E402
+from bench_render import psnr  # noqa: E402
 
 pytestmark = pytest.mark.slow  # renders
 
@@ -143,3 +144,23 @@ def test_the_hearts_light_reaches_the_trunks_round_the_clearing_as_the_warmth_re
         seen.append(luminance(img[18:36, 42:54]).mean())  # the trunk, in the middle of the frame
     power.mute = False
     assert seen[0] > 1.5 * seen[1], seen
+
+
+def test_leaves_out_of_view_are_dropped_before_cycles_and_the_picture_keeps(film, tmp_path):
+    """The tier's camera culling, done in the leaves' geometry nodes (render.settings sets the cone):
+    the picture is the one Cycles makes with every leaf, and the leaves kept keep their colours."""
+    mod = bpy.data.objects[names.LEAVES].modifiers[names.LEAVES]
+    cone, near = compat.modifier_input(mod, names.CULL_COS), compat.modifier_input(mod, names.CULL_DISTANCE)
+    assert 0.6 < cone < 0.8
+    try:
+        culled = render(film, 54, tmp_path)
+        compat.set_modifier_input(mod, names.CULL_COS, -2.0)
+        every = render(film, 54, tmp_path)
+        compat.set_modifier_input(mod, names.CULL_COS, 0.9999)  # a cone of a degree: the canopy goes
+        compat.set_modifier_input(mod, names.CULL_DISTANCE, 0.0)
+        bare = render(film, 54, tmp_path)
+    finally:
+        compat.set_modifier_input(mod, names.CULL_COS, cone)
+        compat.set_modifier_input(mod, names.CULL_DISTANCE, near)
+    kept = psnr(culled.astype(float) / 255, every.astype(float) / 255)
+    assert kept > 35.0 and psnr(bare.astype(float) / 255, every.astype(float) / 255) < kept - 10.0

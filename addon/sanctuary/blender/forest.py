@@ -74,7 +74,10 @@ def build_forest(cfg: dict, owner: Owner, grown: core_trees.Forest) -> ForestDat
         cloud = point_cloud(owner, names.LEAVES, leaves.position, {
             names.LEAF_ROTATION: leaves.rotation, names.LEAF_SCALE: leaves.scale, names.VARIANT: leaves.variant,
             names.DRIP_PERIOD: grown.cycles.period, names.DRIP_PHASE: grown.cycles.phase, names.TIP: leaves.tip,
-            names.FALL_HEIGHT: grown.fall_height})
+            names.FALL_HEIGHT: grown.fall_height,
+            # Geometry nodes' stable identity: each leaf's Object Info > Random (its film) follows its id,
+            # not its index, so the leaves culled out of view do not reshuffle the colours of the rest.
+            "id": np.arange(len(leaves.position), dtype=np.int32)})
         leaf_obj = owner.object(names.LEAVES, cloud)
         leaf_obj[INSTANCER] = True
         group = leaves_group(owner, leaf_coll, drop_obj)
@@ -104,10 +107,33 @@ def _instance(g, points, shapes_coll, variant, rotation, scale):
     return inst.outputs["Instances"]
 
 
+def _out_of_view(g, points, cull_cos, cull_distance):
+    """The points the render camera could see: within cull_distance of it, or inside the cone round its
+    view whose half-angle's cosine is cull_cos. Renders only (the viewport keeps every leaf).
+
+    Cycles' own camera culling keeps the same set, but only after syncing each of the 210,000 instances;
+    dropped here, before instancing, they cost one field evaluation (render.settings sets the cone)."""
+    cam = g.node("GeometryNodeObjectInfo", {"Object": g.node("GeometryNodeInputActiveCamera").outputs[0]},
+                 transform_space="RELATIVE")
+    forward = g.node("ShaderNodeVectorRotate", {"Vector": (0.0, 0.0, -1.0), "Rotation": cam.outputs["Rotation"]},
+                     rotation_type="EULER_XYZ")
+    offset = g.vmath("SUBTRACT", g.node("GeometryNodeInputPosition").outputs[0], cam.outputs["Location"])
+    dist = g.vmath("LENGTH", offset)
+    cos = g.math("DIVIDE", g.vmath("DOT_PRODUCT", offset, forward.outputs[0]), g.math("MAXIMUM", dist, 1e-6))
+    unseen = g.math("MULTIPLY", g.math("LESS_THAN", cos, cull_cos), g.math("GREATER_THAN", dist, cull_distance))
+    unseen = g.math("MULTIPLY", unseen, g.math("SUBTRACT", 1.0, g.node("GeometryNodeIsViewport").outputs[0]))
+    kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": points, "Selection": g.math("GREATER_THAN", unseen, 0.5)},
+                  domain="POINT")
+    return kept.outputs["Geometry"]
+
+
 def leaves_group(owner: Owner, shapes_coll, drop_obj):
     """Leaves on points, each sagging under its swelling drop; drops that fall and vanish."""
-    g, gin, gout = geometry_group(owner, names.LEAVES_GROUP, [(names.SECONDS, "NodeSocketFloat")])
-    points, seconds = gin.outputs["Geometry"], gin.outputs[names.SECONDS]
+    g, gin, gout = geometry_group(owner, names.LEAVES_GROUP, [
+        (names.SECONDS, "NodeSocketFloat"), (names.CULL_COS, "NodeSocketFloat"), (names.CULL_DISTANCE, "NodeSocketFloat")])
+    g.tree.interface.items_tree[names.CULL_COS].default_value = -2.0  # nothing culled unless a tier asks
+    points = _out_of_view(g, gin.outputs["Geometry"], gin.outputs[names.CULL_COS], gin.outputs[names.CULL_DISTANCE])
+    seconds = gin.outputs[names.SECONDS]
     period = g.named(names.DRIP_PERIOD)
     released_at = core_leaves.REST + core_leaves.SWELL
     # s = frac(t / period + phase): where this leaf is in its cycle.

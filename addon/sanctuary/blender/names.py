@@ -95,6 +95,9 @@ AIR_VOLUME = "sanctuary_air"  # the world's volume node: linked at tiers with vo
 # Geometry-nodes group inputs (keyed through compat.modifier_input_path).
 SECONDS = "Seconds"
 COVERAGE = "Coverage"
+# The render camera's view cone (cosine of its half-angle; -2 culls nothing) and the distance within which
+# everything stays: set by the quality tier (render.settings), read by the leaves' group.
+CULL_COS, CULL_DISTANCE = "Cull Cosine", "Cull Distance"
 
 # Point attributes the geometry nodes read.
 LEAF_ROTATION, LEAF_SCALE, VARIANT = "leaf_rotation", "leaf_scale", "variant"

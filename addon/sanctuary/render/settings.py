@@ -1,7 +1,9 @@
 """A quality tier applied to a scene: engine, resolution, samples, bounces, denoiser, culling."""
 from __future__ import annotations
 
-from ..blender import compat
+import math
+
+from ..blender import compat, names
 from ..blender.look import fit_vignette, set_air
 
 
@@ -52,3 +54,37 @@ def apply_quality(scene, q: dict) -> None:
             scene.world.cycles.sampling_method = "AUTOMATIC" if q["world_importance"] else "NONE"
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
+    culls = q["engine"] == "CYCLES" and q["camera_cull"]
+    cone = view_cone_cos(scene, scene.cycles.camera_cull_margin) if culls else -2.0
+    for ob in scene.objects:
+        mod = ob.modifiers.get(names.LEAVES)
+        if mod is not None and mod.type == "NODES" and mod.node_group is not None \
+                and names.CULL_COS in mod.node_group.interface.items_tree:  # a .blend from before has none
+            compat.set_modifier_input(mod, names.CULL_COS, cone)
+            compat.set_modifier_input(mod, names.CULL_DISTANCE, q["cull_distance"] if culls else 0.0)
+
+
+LEAF_ANGLE = math.radians(2.0)  # a leaf's own size beyond 20 m, and some
+
+
+def view_cone_cos(scene, margin: float) -> float:
+    """Cosine of the half-angle of a cone round the view that holds every scene camera's frame:
+    its diagonal at the widest lens any camera has (keyed or not), widened by Cycles' cull margin
+    (a fraction of the frame, `camera_cull_margin`) and lens shift, plus LEAF_ANGLE. -2.0 (cull
+    nothing) where a camera is not a perspective one or the cone would pass 80 degrees."""
+    aspect = (scene.render.resolution_y * scene.render.pixel_aspect_y) / max(
+        scene.render.resolution_x * scene.render.pixel_aspect_x, 1e-9)
+    widest = 0.0
+    for ob in scene.objects:
+        if ob.type != "CAMERA":
+            continue
+        cam = ob.data
+        if cam.type != "PERSP":
+            return -2.0
+        lens = [cam.lens]
+        lens += [k.co[1] for fc in compat.fcurves(cam) if fc.data_path == "lens" for k in fc.keyframe_points]
+        sensor = cam.sensor_height / aspect if cam.sensor_fit == "VERTICAL" else cam.sensor_width
+        half_w = sensor / 2.0 / max(min(lens), 1e-3) * (1.0 + margin) + abs(cam.shift_x)
+        half_h = half_w * aspect + abs(cam.shift_y)
+        widest = max(widest, math.atan(math.hypot(half_w, half_h)) + LEAF_ANGLE)
+    return math.cos(widest) if 0.0 < widest < math.radians(80.0) else -2.0
