@@ -8,14 +8,22 @@ For each representative frame of the default scene, at 640x360:
   - Blender's defaults with render time limits of --limits seconds (the limit
     counts sampling only; the wall time, set-up included, is what is compared);
   - where each tier's time goes (Cycles' own status lines): sync, sampling and denoising, compositor;
-  - PSNR (dB, display-referred RGB, same compositor and view transform) of every
+  - PSNR (dB, on the 8-bit PNGs read back as linear RGB, same compositor and view transform) of every
     render against the reference;
   - the speed-up: the wall time the defaults need to reach the preview's PSNR
     (interpolated along their limits) over the preview's wall time.
 Targets: preview under 6 s a frame; a speed-up of at least 3.
 
+With --final: each frame at the final tier, 1920x1080, timed in wall and CPU minutes (the process's
+CPU time: every render thread's); then a reference on a crop (--crop, a fraction of the frame round
+its centre) at --ref-factor times the final tier's samples and a quarter of its adaptive threshold,
+everything else the final tier's; PSNR of the final frame's crop against it, and the two crops side
+by side (crop_FRAME.png: final left, reference right). Target: at most 10 CPU-minutes a frame.
+
     python scripts/bench_render.py [--frames 54 936] [--ref-samples 128] [--limits 0.5 2 5 10]
                                    [--tiers draft preview] [--keep DIR [--reuse-reference]] [--json]
+    python scripts/bench_render.py --final [--frames 54 936] [--crop 0.25] [--ref-factor 4] [--keep DIR]
+                                   [--scale 0.25 --samples 16: a quick look at less than the tier]
 
 One process (one bpy, one build).
 """
@@ -33,11 +41,8 @@ import numpy as np
 
 
 def load_pixels(bpy, path: Path) -> np.ndarray:
-    img = bpy.data.images.load(str(path))
-    px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
-    img.pixels.foreach_get(px)
-    bpy.data.images.remove(img)
-    return px.reshape(-1, 4)[:, :3]
+    """A PNG's pixels (N, 3), as Blender reads them (from sRGB to linear): what PSNR is taken on."""
+    return load_image(bpy, path).reshape(-1, 3)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -58,6 +63,9 @@ def blender_defaults(bpy, scene) -> None:
     bpy.data.scenes.remove(fresh)
     scene.cycles.device = "CPU"
     scene.world.cycles.sampling_method = "AUTOMATIC"
+    from sanctuary.render.settings import cull_leaves
+
+    cull_leaves(scene, -2.0, 0.0)  # every leaf, as Cycles would have them with no culling
 
 
 class Phases:
@@ -89,6 +97,102 @@ class Phases:
         self.bpy.app.handlers.render_stats.remove(self.stat)
 
 
+def final_tier(bpy, scene, args, folder: Path, phases) -> int:
+    """--final: the final tier's cost per frame and its quality against a higher-sample reference crop."""
+    from sanctuary.config import presets
+    from sanctuary.render.settings import apply_quality
+
+    q = dict(presets.load_quality("final").data)
+    q["resolution"] = [int(round(v * args.scale)) for v in q["resolution"]]
+    q["samples"] = args.samples or q["samples"]
+    results = {"blender": bpy.app.version_string, "preset": args.preset, "final": {k: q[k] for k in (
+        "resolution", "samples", "adaptive_threshold", "max_bounces", "motion_blur")}, "frames": {}}
+
+    def render(frame: int, name: str) -> dict:
+        scene.frame_set(frame)
+        wall, cpu = time.perf_counter(), time.process_time()
+        phases.restart()
+        bpy.ops.render.render(scene=scene.name)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        path = folder / f"{name}_{frame:05d}.png"
+        settings = scene.render.image_settings
+        kind = settings.file_format
+        settings.file_format = "PNG"  # display-referred, through the same view transform
+        bpy.data.images["Render Result"].save_render(filepath=str(path), scene=scene)
+        settings.file_format = kind
+        return {"wall_minutes": round(wall / 60, 2), "cpu_minutes": round(cpu / 60, 2),
+                "phases": phases.split(wall), "path": path}
+
+    c = args.crop
+    box = (0.5 - c / 2, 0.5 + c / 2, 0.5 - c / 2, 0.5 + c / 2)
+    for frame in args.frames:
+        apply_quality(scene, q)
+        full = render(frame, "final")
+        print(f"frame {frame}: final {full['wall_minutes']} min wall, {full['cpu_minutes']} CPU-min", file=sys.stderr,
+              flush=True)
+        r = scene.render
+        r.use_border, r.use_crop_to_border = True, True
+        r.border_min_x, r.border_max_x, r.border_min_y, r.border_max_y = box
+        scene.cycles.samples = int(q["samples"] * args.ref_factor)
+        scene.cycles.adaptive_threshold = q["adaptive_threshold"] / args.ref_factor
+        ref = render(frame, "reference_crop")
+        r.use_border = r.use_crop_to_border = False
+        w, h = q["resolution"]
+        x0, y0 = int(round(box[0] * w)), int(round(box[2] * h))
+        a, b = load_image(bpy, full["path"]), load_image(bpy, ref["path"])  # (h, w, 3), top row first
+        top = h - y0 - b.shape[0]  # Blender's border counts y from the bottom
+        cut = (slice(top, top + b.shape[0]), slice(x0, x0 + b.shape[1]))
+        row = {"final": {k: v for k, v in full.items() if k != "path"},
+               "reference": {k: v for k, v in ref.items() if k != "path"}, "crop": [x0, top, b.shape[1], b.shape[0]],
+               "crop_psnr": round(psnr(a[cut], b), 2)}
+        shown = [load_image(bpy, full["path"], as_stored=True)[cut], load_image(bpy, ref["path"], as_stored=True)]
+        write_png(np.concatenate(shown, axis=1), folder / f"crop_{frame:05d}.png")
+        results["frames"][str(frame)] = row
+        print(f"frame {frame}: {row}", file=sys.stderr, flush=True)
+    results["frames_folder"] = str(folder)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"Blender {results['blender']}, preset {args.preset}, final tier {results['final']}")
+        for frame, row in results["frames"].items():
+            f, ref = row["final"], row["reference"]
+            print(f"  frame {frame}: {f['cpu_minutes']} CPU-min ({f['wall_minutes']} min wall; "
+                  + ", ".join(f"{k} {v / 60:.2f} min" for k, v in f["phases"].items())
+                  + f"); against {args.ref_factor:g}x the samples on a {row['crop'][2]}x{row['crop'][3]} crop "
+                  f"({ref['cpu_minutes']} CPU-min): {row['crop_psnr']} dB")
+        print(f"  frames and crops (final | reference) in {folder}")
+    phases.close()
+    return 0
+
+
+def load_image(bpy, path: Path, as_stored: bool = False) -> np.ndarray:
+    """A PNG as (H, W, 3) floats, top row first: as Blender reads it (linear), or as_stored (its 0..1 values)."""
+    img = bpy.data.images.load(str(path))
+    if as_stored:
+        img.colorspace_settings.name = "Non-Color"
+    w, h = img.size
+    px = np.empty(w * h * 4, np.float32)
+    img.pixels.foreach_get(px)
+    bpy.data.images.remove(img)
+    return px.reshape(h, w, 4)[::-1, :, :3].astype(np.float64)
+
+
+def write_png(rgb: np.ndarray, path: Path) -> None:
+    """(H, W, 3) floats 0..1 as an 8-bit PNG (zlib: no image library)."""
+    import struct
+    import zlib
+
+    arr = np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
+    h, w = arr.shape[:2]
+    raw = b"".join(b"\x00" + arr[y].tobytes() for y in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
 def speedup(preview_seconds: float, preview_psnr: float, curve: list[tuple[float, float]]) -> tuple[float, str]:
     """Defaults' wall time to match the preview's PSNR over the preview's time, from their
     (wall, psnr) points. Returns (ratio, how): "interpolated", "at most" when even the
@@ -113,6 +217,11 @@ def main() -> int:
                     help="render time limits (s) for Blender's defaults")
     ap.add_argument("--keep", default=None, help="folder to keep the rendered frames in")
     ap.add_argument("--reuse-reference", action="store_true", help="use reference frames already in --keep")
+    ap.add_argument("--final", action="store_true", help="time the final tier instead (see above)")
+    ap.add_argument("--crop", type=float, default=0.25, help="--final: the reference crop's share of each side")
+    ap.add_argument("--ref-factor", type=float, default=4.0, help="--final: the reference's samples over the tier's")
+    ap.add_argument("--scale", type=float, default=1.0, help="--final: a share of the tier's resolution (a quick look)")
+    ap.add_argument("--samples", type=int, default=None, help="--final: samples instead of the tier's (a quick look)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -131,6 +240,8 @@ def main() -> int:
 
     phases = Phases(bpy)
     split = {}
+    if args.final:
+        return final_tier(bpy, scene, args, folder, phases)
 
     def render(name: str, frame: int) -> tuple[float, Path]:
         scene.frame_set(frame)

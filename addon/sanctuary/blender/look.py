@@ -212,16 +212,11 @@ def fit_vignette(scene) -> None:
 
 
 def set_air(scene, volume: bool) -> None:
-    """Light in the air by the tier: the world's volume (final) or the compositor's haze and shafts."""
-    world = scene.world
-    if world is not None and world.node_tree is not None:
-        out = next((n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeOutputWorld"), None)
-        vol = world.node_tree.nodes.get(names.AIR_VOLUME)
-        if out is not None and vol is not None:
-            for link in list(out.inputs["Volume"].links):
-                world.node_tree.links.remove(link)
-            if volume:
-                world.node_tree.links.new(vol.outputs[0], out.inputs["Volume"])
+    """Light in the air by the tier: the air's volume box (final; sky.air_box) or the compositor's haze
+    and shafts."""
+    box = scene.objects.get(names.AIR_VOLUME)
+    if box is not None:
+        box.hide_render = not volume
     for group in compat.compositor_groups(scene):
         for name in (HAZE_NODE, BEAMS_NODE):
             node = group.nodes.get(name)

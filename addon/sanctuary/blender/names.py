@@ -90,7 +90,8 @@ CRYSTALS_GROUP = "sanctuary_frost_crystals"
 LOOK_GROUP = "sanctuary_look"
 COMPOSITING_GROUP = "sanctuary_compositing"
 
-AIR_VOLUME = "sanctuary_air"  # the world's volume node: linked at tiers with volumes (final)
+AIR_VOLUME = "sanctuary_air"  # the air's volume box: rendered at tiers with volumes (final)
+RENDER_ONLY = "sanctuary_render_only"  # on objects that exist for Cycles' renders only (the air's box): not exported
 
 # Geometry-nodes group inputs (keyed through compat.modifier_input_path).
 SECONDS = "Seconds"

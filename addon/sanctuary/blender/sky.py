@@ -13,9 +13,11 @@ from ..core.world import sky as core_sky
 from . import compat, names
 from .compat import set_world_nodes
 from .datablocks import Owner
+from .materials import bare
+from .meshes import mesh_from_arrays
 from .nodes import Graph
 
-AIR = {"density": 0.006, "anisotropy": 0.55}  # the world's volume at tiers with volumes: a thin, forward haze
+AIR = {"density": 0.006, "anisotropy": 0.55}  # the air's volume at tiers with volumes: a thin, forward haze
 MIST = {"start": 1.5, "depth": 45.0}  # metres: where the mist pass (the haze at other tiers) begins and is whole
 
 
@@ -50,8 +52,6 @@ def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
     tree = world.node_tree
     g = Graph(tree)
     kaleidoscope(g, tree.nodes["Background"], sky)
-    air = g.node("ShaderNodeVolumePrincipled", {"Density": AIR["density"], "Anisotropy": AIR["anisotropy"]})
-    air.name = names.AIR_VOLUME  # unlinked: blender/look.set_air links it at a tier with volumes
     world.mist_settings.start, world.mist_settings.depth = MIST["start"], MIST["depth"]
     world.mist_settings.falloff = "QUADRATIC"
     # The hue and the spin move steadily: two keys, extrapolated; the rest follows the story.
@@ -66,7 +66,31 @@ def build_sky(cfg: dict, owner: Owner, plan) -> tuple[list, object]:
     for i, axis in enumerate("xyz"):
         compat.write_curve(tree, f'nodes["sun_{axis}"].outputs[0].default_value', frames, state.sun[:, i])
     owner.tag(tree.animation_data.action)
+    air_box(cfg, owner, plan.forest)
     return [sun], world
+
+
+def air_box(cfg: dict, owner: Owner, grown) -> object:
+    """The air as a volume for the tiers that render one (look.set_air shows it): a box over the ground
+    from under its lowest point to 2 m over the tallest crown, holding a thin forward haze (AIR).
+
+    A box, not the world's volume: the world's fills all space out to the sky, so no sky or sun light
+    came through it (the final tier's frame 936 rendered black: mean 0.0026 against 0.067 without it).
+    Out of the box, rays reach the sky whole; the sun's cross about 25 m of haze (a seventh of its light)."""
+    half = cfg["ground"]["size"] / 2.0
+    top = max((float(t.base[2]) + t.height for t in grown.trees), default=18.0) + 2.0
+    corners = np.array([(x, y, z) for x in (-half, half) for y in (-half, half) for z in (-3.0, top)])
+    faces = np.array([(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
+    mat, g, out = bare(owner, "air")
+    haze = g.node("ShaderNodeVolumePrincipled", {"Density": AIR["density"], "Anisotropy": AIR["anisotropy"]})
+    g.link(haze.outputs[0], out.inputs["Volume"])
+    mesh = mesh_from_arrays(owner, names.AIR_VOLUME, corners, faces, smooth=False)
+    mesh.materials.append(mat)
+    box = owner.object(names.AIR_VOLUME, mesh)
+    box.hide_render = True  # until a tier with volumes (look.set_air)
+    box.display_type = "BOUNDS"  # an outline in the viewport, not a wall over the scene
+    box[names.RENDER_ONLY] = True
+    return box
 
 
 def _value(g: Graph, name: str, value: float = 0.0):

@@ -236,7 +236,7 @@ QUALITY = Table(fields={
     "light_tree": Bool(default=True, doc="Cycles' light tree for choosing lights; off, lights are picked by power "
                                          "(faster here at a few samples, as good at the preview tier)"),
     "world_importance": Bool(default=True, doc="importance-sample the sky (costs ~1 s of set-up a frame)"),
-    "air_volume": Bool(default=False, doc="light in the air as a real volume in the world (slow) instead of the "
+    "air_volume": Bool(default=False, doc="light in the air as a real volume (a box over the forest; slow) instead of the "
                                           "compositor's haze and shafts"),
     "frame_seconds": Float(lo=0.0, hi=1e6, default=0.0, unit="s",
                            doc="what a frame of the default preset took at this tier on a 2-core CPU (measured; "

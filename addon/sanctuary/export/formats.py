@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import files
 from ..blender import compat, names
-from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT
+from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT, RENDER_ONLY
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import check_export_profile, export_format, writable_file
@@ -187,14 +187,16 @@ def instancers_at_rest(scene):
 
 def select_exportable(scene, skip: set | frozenset = frozenset()) -> None:
     """Select everything but the instancers (leaves, drops, fallen leaves, frost crystals), the lights
-    that mean something only through light linking (names.LINKED_LIGHT), and `skip`.
+    that mean something only through light linking (names.LINKED_LIGHT), what exists for Cycles'
+    renders only (names.RENDER_ONLY: the air's volume box), and `skip`.
 
     Realized per frame, their few hundred thousand instances make USD and Alembic files of
     gigabytes (a 24-frame Alembic of the default forest: 2 GB, 15 GB of memory). glTF gets
     the leaves back as GPU instances (instances.py) and every format gets drop stand-ins
     (standins.py)."""
     for obj in scene.objects:
-        obj.select_set(not obj.get(INSTANCER, False) and not obj.get(LINKED_LIGHT, False) and obj not in skip)
+        obj.select_set(not any(obj.get(flag, False) for flag in (INSTANCER, LINKED_LIGHT, RENDER_ONLY))
+                       and obj not in skip)
 
 
 def restore_selection(scene, before: list) -> None:

@@ -55,13 +55,19 @@ def apply_quality(scene, q: dict) -> None:
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
     culls = q["engine"] == "CYCLES" and q["camera_cull"]
-    cone = view_cone_cos(scene, scene.cycles.camera_cull_margin) if culls else -2.0
+    cull_leaves(scene, view_cone_cos(scene, scene.cycles.camera_cull_margin) if culls else -2.0,
+                q["cull_distance"] if culls else 0.0)
+
+
+def cull_leaves(scene, cone: float, near: float) -> None:
+    """Where the leaves' geometry nodes drop leaves in renders: outside the cone round the camera's
+    view (cosine of its half-angle; -2.0 drops none) and farther than near (m)."""
     for ob in scene.objects:
         mod = ob.modifiers.get(names.LEAVES)
         if mod is not None and mod.type == "NODES" and mod.node_group is not None \
                 and names.CULL_COS in mod.node_group.interface.items_tree:  # a .blend from before has none
             compat.set_modifier_input(mod, names.CULL_COS, cone)
-            compat.set_modifier_input(mod, names.CULL_DISTANCE, q["cull_distance"] if culls else 0.0)
+            compat.set_modifier_input(mod, names.CULL_DISTANCE, near)
 
 
 LEAF_ANGLE = math.radians(2.0)  # a leaf's own size beyond 20 m, and some
