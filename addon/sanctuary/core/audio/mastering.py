@@ -65,7 +65,7 @@ def master_chunks(read, n: int, target: float):
         peaks.feed(x)
     level = meter.lufs()
     g1 = db(target - level) if level > -70.0 else 1.0  # silence stays silence
-    lim1 = Limiter(peaks.blocks() * g1, n, ceiling)
+    lim1 = Limiter(peaks.blocks() * g1, ceiling)
     meter, peaks = Meter(), Peaks()
     for lo, hi in segments(n):
         y = read(lo, hi) * g1 * lim1.gain(lo, hi)
@@ -73,7 +73,7 @@ def master_chunks(read, n: int, target: float):
         peaks.feed(y)
     level = meter.lufs()
     g2 = db(target - level) if level > -70.0 else 1.0
-    lim2 = Limiter(peaks.blocks() * g2, n, ceiling)
+    lim2 = Limiter(peaks.blocks() * g2, ceiling)
     for lo, hi in segments(n):
         y = read(lo, hi) * g1 * lim1.gain(lo, hi)
         yield (y * g2 * lim2.gain(lo, hi)).astype(np.float32)
@@ -106,6 +106,12 @@ def k_response() -> np.ndarray:
     return x
 
 
+@lru_cache(maxsize=4)
+def k_spectrum(size: int) -> np.ndarray:
+    """k_response's spectrum at an FFT size (a few sizes recur: the segments', the last one's)."""
+    return np.fft.rfft(k_response(), size)
+
+
 class Meter:
     """The BS.1770-4 integrated loudness of a stereo signal fed to it in order, piece by piece:
     K-weighting by overlap-save convolution with its impulse response, then the energy of every
@@ -122,7 +128,7 @@ class Meter:
             return
         ext = np.concatenate([self.tail, x], axis=1)
         size = fft_size(ext.shape[-1] + K_TAPS)
-        y = np.fft.irfft(np.fft.rfft(ext, size) * np.fft.rfft(k_response(), size), size)[:, K_TAPS - 1:ext.shape[-1]]
+        y = np.fft.irfft(np.fft.rfft(ext, size) * k_spectrum(size), size)[:, K_TAPS - 1:ext.shape[-1]]
         self.tail = ext[:, -(K_TAPS - 1):]
         e = (y * y).sum(axis=0)
         self.total += float(e.sum())
@@ -195,19 +201,13 @@ class Limiter:
     through above the ceiling. peaks: each block's peak (Peaks.blocks) of the signal it limits.
     """
 
-    def __init__(self, peaks: np.ndarray, n: int, ceiling: float):
+    def __init__(self, peaks: np.ndarray, ceiling: float):
         need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
         self.held = np.minimum(need, np.minimum(np.concatenate([need[1:], [1.0]]), np.concatenate([[1.0], need[:-1]])))
         self.centres = (np.arange(len(need)) + 0.5) * LIMIT_BLOCK
 
     def gain(self, lo: int, hi: int) -> np.ndarray:
         return np.interp(np.arange(lo, hi), self.centres, self.held) if len(self.held) else np.ones(hi - lo)
-
-
-def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
-    peaks = Peaks()
-    peaks.feed(x)
-    return x * Limiter(peaks.blocks(), x.shape[-1], ceiling).gain(0, x.shape[-1])
 
 
 def film_audio(raw, frames: list[int], first: int, fps: int, target: float, fade: float = 0.005) -> np.ndarray:
