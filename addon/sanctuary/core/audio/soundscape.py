@@ -88,13 +88,13 @@ class Score:
     def stems(self, lo: int, hi: int) -> dict[str, np.ndarray]:
         """Each stem's samples lo..hi (2, hi - lo), at its level, before the fades and mastering."""
         hi = min(hi, self.n)
-        t = np.arange(lo, hi) / RATE
+        if hi <= lo:
+            return {k: np.zeros((2, 0)) for k in STEMS}
         return {"hum": self.drone.samples(lo, hi) * self.gains["hum"],
                 "voice": voices(self.cfg, lo, hi) * self.gains["voice"],
                 "chimes": trains_at(self.chime_trains, lo, hi) * CHIME_GAIN * self.gains["chimes"],
                 "heartbeat": trains_at(self.beat_trains, lo, hi) * self.gains["heartbeat"],
-                "frost": trains_at(self.crackle_trains, lo, hi) * CRACKLE_GAIN * self.gains["frost"]} \
-            if len(t) else {k: np.zeros((2, 0)) for k in STEMS}
+                "frost": trains_at(self.crackle_trains, lo, hi) * CRACKLE_GAIN * self.gains["frost"]}
 
     def raw(self, lo: int, hi: int, stems: dict | None = None) -> np.ndarray:
         """The film's sound lo..hi before mastering (2, hi - lo), faded in and out (silence past its end);
