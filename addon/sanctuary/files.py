@@ -423,6 +423,9 @@ def write_with(path: Path, fill) -> Path:
             os.fsync(f.fileno())
     except OSError as e:
         finish(tmp, path, e)
+    except BaseException:  # fill's own failure (Ctrl-C, no memory): no part file left behind
+        tmp.unlink(missing_ok=True)
+        raise
     finish(tmp, path)
     return made
 

@@ -132,7 +132,8 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
     g, gin, gout = geometry_group(owner, names.LEAVES_GROUP, [
         (names.SECONDS, "NodeSocketFloat"), (names.CULL_COS, "NodeSocketFloat"), (names.CULL_DISTANCE, "NodeSocketFloat")])
     g.tree.interface.items_tree[names.CULL_COS].default_value = -2.0  # nothing culled unless a tier asks
-    points = _out_of_view(g, gin.outputs["Geometry"], gin.outputs[names.CULL_COS], gin.outputs[names.CULL_DISTANCE])
+    every, cone, near = gin.outputs["Geometry"], gin.outputs[names.CULL_COS], gin.outputs[names.CULL_DISTANCE]
+    points = _out_of_view(g, every, cone, near)
     seconds = gin.outputs[names.SECONDS]
     period = g.named(names.DRIP_PERIOD)
     released_at = core_leaves.REST + core_leaves.SWELL
@@ -163,9 +164,10 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
     drop_z = g.math("ADD", g.math("MULTIPLY", fall, g.math("SUBTRACT", 1.0, swelling)),
                     g.math("MULTIPLY", g.math("MULTIPLY", scale, g.math("SINE", sag)), 0.9))
     pos = g.vmath("SUBTRACT", g.named(names.TIP, "FLOAT_VECTOR"), g.combine(0.0, 0.0, drop_z))
-    moved = g.node("GeometryNodeSetPosition", {"Geometry": points, "Position": pos})
+    moved = g.node("GeometryNodeSetPosition", {"Geometry": every, "Position": pos})
     kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": moved.outputs["Geometry"],
                                                  "Selection": g.math("LESS_THAN", visible, 0.5)}, domain="POINT")
+    seen = _out_of_view(g, kept.outputs["Geometry"], cone, near)  # where each drop is, metres below its leaf
     # Volume grows steadily, so the radius as its cube root; drawn out just before it lets go.
     radius = g.math("MULTIPLY", g.math("MULTIPLY", scale, core_leaves.DROP_RADIUS),
                     g.math("MAXIMUM", g.math("POWER", swell, 1.0 / 3.0), g.math("SUBTRACT", 1.0, swelling)))
@@ -173,7 +175,7 @@ def leaves_group(owner: Owner, shapes_coll, drop_obj):
                                         g.math("MULTIPLY", g.math("SUBTRACT", 1.0, swelling), 0.5)))
     info = g.node("GeometryNodeObjectInfo", {"Object": drop_obj})
     drops = g.node("GeometryNodeInstanceOnPoints", {
-        "Points": kept.outputs["Geometry"], "Instance": info.outputs["Geometry"],
+        "Points": seen, "Instance": info.outputs["Geometry"],
         "Scale": g.combine(radius, radius, g.math("MULTIPLY", radius, stretch))})
     join = g.node("GeometryNodeJoinGeometry")
     g.link(bend.outputs["Instances"], join.inputs["Geometry"])

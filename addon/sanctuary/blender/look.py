@@ -213,10 +213,16 @@ def fit_vignette(scene) -> None:
 
 def set_air(scene, volume: bool) -> None:
     """Light in the air by the tier: the air's volume box (final; sky.air_box) or the compositor's haze
-    and shafts."""
-    box = scene.objects.get(names.AIR_VOLUME)
-    if box is not None:
-        box.hide_render = not volume
+    and shafts. The box is found by its flag (a second build's is "sanctuary_air.001") and hidden from
+    the viewport too (Cycles' rendered viewport draws what is not hidden there)."""
+    for box in scene.objects:
+        if box.get(names.RENDER_ONLY) and box.type == "MESH":
+            box.hide_render = box.hide_viewport = not volume
+    world = scene.world  # a .blend built before the box may still have its world's volume linked
+    if world is not None and world.node_tree is not None:
+        for out in (n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeOutputWorld"):
+            for link in list(out.inputs["Volume"].links):
+                world.node_tree.links.remove(link)
     for group in compat.compositor_groups(scene):
         for name in (HAZE_NODE, BEAMS_NODE):
             node = group.nodes.get(name)

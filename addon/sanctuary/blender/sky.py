@@ -87,7 +87,7 @@ def air_box(cfg: dict, owner: Owner, grown) -> object:
     mesh = mesh_from_arrays(owner, names.AIR_VOLUME, corners, faces, smooth=False)
     mesh.materials.append(mat)
     box = owner.object(names.AIR_VOLUME, mesh)
-    box.hide_render = True  # until a tier with volumes (look.set_air)
+    box.hide_render = box.hide_viewport = True  # until a tier with volumes (look.set_air)
     box.display_type = "BOUNDS"  # an outline in the viewport, not a wall over the scene
     box[names.RENDER_ONLY] = True
     return box

@@ -76,7 +76,8 @@ LEAF_ANGLE = math.radians(2.0)  # a leaf's own size beyond 20 m, and some
 def view_cone_cos(scene, margin: float) -> float:
     """Cosine of the half-angle of a cone round the view that holds every scene camera's frame:
     its diagonal at the widest lens any camera has (keyed or not), widened by Cycles' cull margin
-    (a fraction of the frame, `camera_cull_margin`) and lens shift, plus LEAF_ANGLE. -2.0 (cull
+    (`camera_cull_margin`: a fraction of the frame on each side, as Cycles' object_cull.cpp tests
+    normalized device coordinates) and lens shift, plus LEAF_ANGLE. -2.0 (cull
     nothing) where a camera is not a perspective one or the cone would pass 80 degrees."""
     aspect = (scene.render.resolution_y * scene.render.pixel_aspect_y) / max(
         scene.render.resolution_x * scene.render.pixel_aspect_x, 1e-9)
@@ -90,7 +91,8 @@ def view_cone_cos(scene, margin: float) -> float:
         lens = [cam.lens]
         lens += [k.co[1] for fc in compat.fcurves(cam) if fc.data_path == "lens" for k in fc.keyframe_points]
         sensor = cam.sensor_height / aspect if cam.sensor_fit == "VERTICAL" else cam.sensor_width
-        half_w = sensor / 2.0 / max(min(lens), 1e-3) * (1.0 + margin) + abs(cam.shift_x)
-        half_h = half_w * aspect + abs(cam.shift_y)
+        per = sensor / max(min(lens), 1e-3)  # the frame's width as a tangent; shift is in frame widths
+        half_w = per / 2.0 * (1.0 + 2.0 * margin) + abs(cam.shift_x) * per  # the margin: on each side, in
+        half_h = per * aspect / 2.0 * (1.0 + 2.0 * margin) + abs(cam.shift_y) * per  # frames (Cycles' object_cull)
         widest = max(widest, math.atan(math.hypot(half_w, half_h)) + LEAF_ANGLE)
     return math.cos(widest) if 0.0 < widest < math.radians(80.0) else -2.0

@@ -263,14 +263,18 @@ def write_wav(f, chunks, bits: int = 24, rate: int = RATE) -> dict:
     """Write (2, k) pieces in -1..1 as one PCM WAV file (16- or 24-bit stereo) to the open, seekable
     binary file f. Returns the written sound's loudness (LUFS) and sample peak (dBFS)."""
     meter, peak = Meter(), 0.0
-    with wave.open(f, "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(bits // 8)
-        w.setframerate(rate)
-        for x in chunks:
-            meter.feed(np.asarray(x, dtype=np.float64))
-            peak = max(peak, float(np.max(np.abs(x))) if x.size else 0.0)
-            w.writeframes(_pcm(x, bits))
+    try:
+        with wave.open(f, "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(bits // 8)
+            w.setframerate(rate)
+            for x in chunks:
+                meter.feed(np.asarray(x, dtype=np.float64))
+                peak = max(peak, float(np.max(np.abs(x))) if x.size else 0.0)
+                w.writeframes(_pcm(x, bits))
+    finally:
+        if hasattr(chunks, "close"):  # a generator stopped part way lets its spool file go now
+            chunks.close()
     return {"loudness_lufs": meter.lufs(), "peak_dbfs": 20.0 * float(np.log10(max(peak, 1e-12)))}
 
 

@@ -80,7 +80,7 @@ class Score:
         self.n = n = int(round(self.seconds * RATE))
         self.gains = {"hum": db(s["hum_db"]), "voice": db(s["voice_db"]), "chimes": db(s["chimes_db"]),
                       "heartbeat": db(s["heartbeat_db"]), "frost": db(s["frost_db"])}
-        self.drone = Drone(s, cfg)
+        self.drone, self.voices = Drone(s, cfg), Voices(cfg)
         self.chime_trains, self.chimes = chime_events(cfg, plan.shots, plan.forest, n)
         self.beat_trains, self.beats = heartbeat_events(cfg, plan.response, n)
         self.crackle_trains = crackle_events(cfg, plan.response, n)
@@ -91,7 +91,7 @@ class Score:
         if hi <= lo:
             return {k: np.zeros((2, 0)) for k in STEMS}
         return {"hum": self.drone.samples(lo, hi) * self.gains["hum"],
-                "voice": voices(self.cfg, lo, hi) * self.gains["voice"],
+                "voice": self.voices.samples(lo, hi) * self.gains["voice"],
                 "chimes": trains_at(self.chime_trains, lo, hi) * CHIME_GAIN * self.gains["chimes"],
                 "heartbeat": trains_at(self.beat_trains, lo, hi) * self.gains["heartbeat"],
                 "frost": trains_at(self.crackle_trains, lo, hi) * CRACKLE_GAIN * self.gains["frost"]}
@@ -178,30 +178,48 @@ def _first_at(seconds: float) -> int:
     return i
 
 
-def voices(cfg: dict, lo: int, hi: int) -> np.ndarray:
-    """The hum act, samples lo..hi: an 'mm' an octave above the drone, sliding from 80 cents flat into
-    the interval. Its phase runs from the act's start, so each segment sums it from there."""
-    out = np.zeros(hi - lo)
-    f0 = cfg["sound"]["hum_hz"]
-    for start, end, interval in _hum_acts(cfg):
-        a, b = _first_at(start), min(_first_at(end), hi)
-        if b <= max(a, lo):
-            continue
-        tt = np.arange(a, b) / RATE
+class Voices:
+    """The hum acts: an 'mm' an octave above the drone, sliding from 80 cents flat into the interval.
+    Each act's phase runs from its start; the sum of its frequency up to where the last segment
+    ended is kept (segments come in order), so a segment costs its own length, not the act's."""
+
+    def __init__(self, cfg: dict):
+        self.cfg, self.f0 = cfg, cfg["sound"]["hum_hz"]
+        self.acts = [(start, end, interval, _first_at(start), _first_at(end))
+                     for start, end, interval in _hum_acts(cfg)]
+        self._at = [a for *_, a, _ in self.acts]  # per act: where its frequency sum has reached
+        self._sum = [0.0] * len(self.acts)
+
+    def _freq(self, act, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end, interval, _, _ = act
+        tt = np.arange(lo, hi) / RATE
         u = (tt - start) / (end - start)
         settle = ease(u / 0.45)
         cents = -80.0 * (1.0 - settle)
         vibrato = 0.004 * settle * np.sin(2 * np.pi * 5.2 * tt)
-        f = 2.0 * f0 * INTERVALS[interval] * 2.0 ** (cents / 1200.0) * (1.0 + vibrato)
-        phase = 2 * np.pi * np.cumsum(f) / RATE
-        tone = np.zeros_like(tt)
-        for h in range(1, 11):  # a hummed 'mm': strong fundamental, a nasal resonance near 250 Hz
-            amp = (1.0 / h) * (0.35 + np.exp(-((h * f - 250.0) / 180.0) ** 2))
-            tone += amp * np.sin(h * phase)
-        envelope = ease((tt - start) / 1.5) * ease((end - tt) / 2.5) * (1.0 + 0.1 * np.sin(2 * np.pi * tt / 3.7))
-        keep = slice(max(lo - a, 0), None)
-        out[max(a, lo) - lo:b - lo] += (tone * envelope / 2.0)[keep]
-    return np.stack([out * 0.94, out])  # a touch right of centre: someone beside the camera
+        return tt, 2.0 * self.f0 * INTERVALS[interval] * 2.0 ** (cents / 1200.0) * (1.0 + vibrato)
+
+    def samples(self, lo: int, hi: int) -> np.ndarray:
+        out = np.zeros(hi - lo)
+        for i, act in enumerate(self.acts):
+            start, end, _, a, b = act
+            first, last = max(a, lo), min(b, hi)
+            if last <= first:
+                continue
+            if first < self._at[i]:  # asked out of order: sum again from the act's start
+                self._at[i], self._sum[i] = a, 0.0
+            for c0, c1 in segments(first - self._at[i]):
+                self._sum[i] += float(self._freq(act, self._at[i] + c0, self._at[i] + c1)[1].sum())
+            tt, f = self._freq(act, first, last)
+            phase = 2 * np.pi * (self._sum[i] + np.cumsum(f)) / RATE
+            self._at[i], self._sum[i] = last, self._sum[i] + float(f.sum())
+            tone = np.zeros_like(tt)
+            for h in range(1, 11):  # a hummed 'mm': strong fundamental, a nasal resonance near 250 Hz
+                amp = (1.0 / h) * (0.35 + np.exp(-((h * f - 250.0) / 180.0) ** 2))
+                tone += amp * np.sin(h * phase)
+            envelope = ease((tt - start) / 1.5) * ease((end - tt) / 2.5) * (1.0 + 0.1 * np.sin(2 * np.pi * tt / 3.7))
+            out[first - lo:last - lo] += tone * envelope / 2.0
+        return np.stack([out * 0.94, out])  # a touch right of centre: someone beside the camera
 
 
 def camera_track(plans: list[ShotPlan], times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -88,8 +88,8 @@ def _path(move: str, u: np.ndarray, cfg: dict, heading: float, start_beat: str) 
     elif move == "close_up":
         # Just under the heart, looking up a little: the canopy's mercury highlights fill the background
         # and fall into bokeh discs at f/1.8 (from above, the background was the dim forest floor).
-        z = landmarks(cfg)["heart"][2]
-        pos = ring(1.9 - 0.35 * e, z - 0.10 + 0 * e, heading + 0.05 * e)
+        z = max(landmarks(cfg)["heart"][2] - 0.10, rise + cfg["pedestal"]["height"] + 0.05)  # never under the stone's top
+        pos = ring(1.9 - 0.35 * e, z + 0 * e, heading + 0.05 * e)
     elif move == "locked":
         pos = ring(3.0 + 0 * e, rise + 1.4 + 0 * e, heading + 0 * e)
     elif move == "orbit":
