@@ -145,8 +145,12 @@ def final_tier(bpy, scene, args, folder: Path, phases) -> int:
         row = {"final": {k: v for k, v in full.items() if k != "path"},
                "reference": {k: v for k, v in ref.items() if k != "path"}, "crop": [x0, top, b.shape[1], b.shape[0]],
                "crop_psnr": round(psnr(a[cut], b), 2)}
-        shown = [load_image(bpy, full["path"], as_stored=True)[cut], load_image(bpy, ref["path"], as_stored=True)]
-        write_png(np.concatenate(shown, axis=1), folder / f"crop_{frame:05d}.png")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_look import read_png  # the stored 8-bit values, as the look's figures read them
+        from readme_images import write_png
+
+        write_png(np.concatenate([read_png(full["path"])[cut], read_png(ref["path"])], axis=1),
+                  folder / f"crop_{frame:05d}.png")
         results["frames"][str(frame)] = row
         print(f"frame {frame}: {row}", file=sys.stderr, flush=True)
     results["frames_folder"] = str(folder)
@@ -165,32 +169,14 @@ def final_tier(bpy, scene, args, folder: Path, phases) -> int:
     return 0
 
 
-def load_image(bpy, path: Path, as_stored: bool = False) -> np.ndarray:
-    """A PNG as (H, W, 3) floats, top row first: as Blender reads it (linear), or as_stored (its 0..1 values)."""
+def load_image(bpy, path: Path) -> np.ndarray:
+    """A PNG as (H, W, 3) floats, top row first, as Blender reads it (from sRGB to linear)."""
     img = bpy.data.images.load(str(path))
-    if as_stored:
-        img.colorspace_settings.name = "Non-Color"
     w, h = img.size
     px = np.empty(w * h * 4, np.float32)
     img.pixels.foreach_get(px)
     bpy.data.images.remove(img)
     return px.reshape(h, w, 4)[::-1, :, :3].astype(np.float64)
-
-
-def write_png(rgb: np.ndarray, path: Path) -> None:
-    """(H, W, 3) floats 0..1 as an 8-bit PNG (zlib: no image library)."""
-    import struct
-    import zlib
-
-    arr = np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
-    h, w = arr.shape[:2]
-    raw = b"".join(b"\x00" + arr[y].tobytes() for y in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
 def speedup(preview_seconds: float, preview_psnr: float, curve: list[tuple[float, float]]) -> tuple[float, str]:
