@@ -100,7 +100,7 @@ class Phases:
 def final_tier(bpy, scene, args, folder: Path, phases) -> int:
     """--final: the final tier's cost per frame and its quality against a higher-sample reference crop."""
     from sanctuary.config import presets
-    from sanctuary.render.settings import apply_quality
+    from sanctuary.render.settings import apply_quality, cull_leaves_for
 
     q = dict(presets.load_quality("final").data)
     q["resolution"] = [int(round(v * args.scale)) for v in q["resolution"]]
@@ -110,6 +110,7 @@ def final_tier(bpy, scene, args, folder: Path, phases) -> int:
 
     def render(frame: int, name: str) -> dict:
         scene.frame_set(frame)
+        cull_leaves_for(scene, q, [scene.camera])  # as the batch does
         wall, cpu = time.perf_counter(), time.process_time()
         phases.restart()
         bpy.ops.render.render(scene=scene.name)
@@ -215,7 +216,7 @@ def main() -> int:
 
     from sanctuary import jobs
     from sanctuary.config import presets
-    from sanctuary.render.settings import apply_quality
+    from sanctuary.render.settings import apply_quality, cull_leaves_for
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench_render_"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -229,9 +230,11 @@ def main() -> int:
     if args.final:
         return final_tier(bpy, scene, args, folder, phases)
 
-    def render(name: str, frame: int) -> tuple[float, Path]:
+    def render(name: str, frame: int, tier: dict | None = None) -> tuple[float, Path]:
         scene.frame_set(frame)
         t0 = time.perf_counter()
+        if tier is not None:  # as the batch does (render.batch): the leaves' cone from this frame's camera
+            cull_leaves_for(scene, tier, [scene.camera])
         phases.restart()
         bpy.ops.render.render(scene=scene.name)
         seconds = time.perf_counter() - t0
@@ -245,13 +248,13 @@ def main() -> int:
     for tier in args.tiers:
         q = presets.load_quality(tier).data
         apply_quality(scene, q)
-        times = [render(tier, f)[0] for f in args.frames]
+        times = [render(tier, f, q)[0] for f in args.frames]
         results["tiers"][tier] = {"resolution": q["resolution"], "seconds_per_frame": times,
                                   "phases": [split[tier, f] for f in args.frames]}
 
     for frame in args.frames:
         apply_quality(scene, preview)
-        t_preview, p_preview = render("preview", frame)
+        t_preview, p_preview = render("preview", frame, preview)
         p_ref = folder / f"reference_{frame:05d}.png"
         if not (args.reuse_reference and p_ref.exists()):
             blender_defaults(bpy, scene)

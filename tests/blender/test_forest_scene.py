@@ -129,6 +129,10 @@ def test_the_view_cone_holds_every_cameras_frame_at_its_widest_lens(forest):
     widest = cams[0].data  # 24 mm on a 36 mm sensor: the frame's diagonal 46 degrees off the view with the margin
     half = np.arctan(np.hypot(1.0, 9 / 16) * 18.0 / widest.lens * 1.2)  # 0.1 of the frame on each side
     assert view_cone_cos(scene, 0.1) == pytest.approx(np.cos(half + LEAF_ANGLE))
+    close = cams[-1]  # one camera's own cone, as the batch sets it for each frame: the 85 mm close-up's
+    own = np.arctan(np.hypot(1.0, 9 / 16) * 18.0 / close.data.lens * 1.2)
+    assert view_cone_cos(scene, 0.1, [close]) == pytest.approx(np.cos(own + LEAF_ANGLE))
+    assert view_cone_cos(scene, 0.1, [None]) == -2.0  # no camera: nothing culled
     zoom = cams[-1].data  # a zoom keyed out to 12 mm widens it
     lens = zoom.lens
     zoom.keyframe_insert("lens", frame=1)

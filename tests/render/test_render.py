@@ -179,3 +179,38 @@ def test_a_render_works_out_its_scene_once(fresh_bpy, tmp_path, monkeypatch):
     info = jobs.render(plan)
     assert info["complete"] and (tmp_path / "once" / "film.wav").is_file()
     assert len(grown) == 1
+
+
+def test_each_frame_keeps_the_leaves_its_own_camera_sees_and_the_scene_gets_every_cameras_back(fresh_bpy, tmp_path):
+    """The batch narrows the leaves' view cone to each frame's camera (a 50 mm shot keeps fewer leaves
+    than the 24 mm orbit) and leaves the scene with the cone that holds every camera's frame."""
+    from sanctuary import jobs
+    from sanctuary.blender import compat, names
+    from sanctuary.config import presets
+    from sanctuary.render.settings import view_cone_cos
+
+    seen = []
+
+    def leaves(scene):
+        return next(ob.modifiers[names.LEAVES] for ob in scene.objects if names.LEAVES in ob.modifiers)
+
+    def note(scene, *_):
+        if any(names.LEAVES in ob.modifiers for ob in scene.objects):  # not the film's or sheet's scene
+            seen.append((scene.frame_current, scene.camera, compat.modifier_input(leaves(scene), names.CULL_COS)))
+
+    loaded = presets.load_scene("sketch", overrides=("sound.enabled=false",))
+    plan = jobs.plan_render(loaded, tmp_path / "cones", "draft", "200,900,1200")
+    fresh_bpy.app.handlers.render_pre.append(note)
+    try:
+        assert jobs.render(plan)["complete"]
+    finally:
+        fresh_bpy.app.handlers.render_pre.remove(note)
+    scene = fresh_bpy.context.scene
+    margin = scene.cycles.camera_cull_margin
+    assert sorted({f for f, _, _ in seen}) == [200, 900, 1200] and len({cam.name for _, cam, _ in seen}) == 3
+    for _, cam, cone in seen:
+        assert cone == pytest.approx(view_cone_cos(scene, margin, [cam]), abs=1e-6)
+    every = view_cone_cos(scene, margin)
+    assert all(every <= cone + 1e-6 for _, _, cone in seen)  # the modifier holds a float32
+    assert max(seen, key=lambda s: s[1].data.lens)[2] > every + 0.05  # a 50 mm shot keeps a narrower cone
+    assert compat.modifier_input(leaves(scene), names.CULL_COS) == pytest.approx(every, abs=1e-6)

@@ -14,7 +14,7 @@ import bpy
 from .. import files
 from ..files import frame_extension, frame_path
 from ..jobs.progress import Progress
-from .settings import apply_quality
+from .settings import apply_quality, cull_leaves_for
 
 
 @dataclass
@@ -44,6 +44,14 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
     apply_quality(scene, quality)
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))
+    try:
+        _render_each(scene, frames, out_dir, quality, ext, report, progress, should_stop, on_frame)
+    finally:
+        cull_leaves_for(scene, quality)  # every camera's cone again: the scene renders right from any shot
+    return report
+
+
+def _render_each(scene, frames, out_dir, quality, ext, report, progress, should_stop, on_frame) -> None:
     for frame in frames:
         if should_stop():
             break
@@ -60,6 +68,7 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
             final.unlink(missing_ok=True)  # a broken frame (cut short before this check existed)
             t0 = time.perf_counter()
             scene.frame_set(frame)
+            cull_leaves_for(scene, quality, [scene.camera])  # this frame's camera (markers bind it)
             bpy.ops.render.render(scene=scene.name)
             tmp = files.part_path(final)
             try:
@@ -72,4 +81,3 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
         on_frame(frame, report.frame_seconds[frame])
         if progress:
             progress.frame(frame, report.frame_seconds[frame])
-    return report

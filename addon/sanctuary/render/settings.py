@@ -34,7 +34,7 @@ def apply_quality(scene, q: dict) -> None:
         c.volume_bounces = q["volume_bounces"]
         c.use_fast_gi = q["fast_gi"]
         c.use_light_tree = q["light_tree"]
-        c.ao_bounces_render = 1
+        c.ao_bounces_render = q["ao_bounces"]
         c.use_denoising = q["denoiser"] != "NONE"
         if c.use_denoising:
             c.denoiser = q["denoiser"]
@@ -54,8 +54,16 @@ def apply_quality(scene, q: dict) -> None:
             scene.world.cycles.sampling_method = "AUTOMATIC" if q["world_importance"] else "NONE"
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
+    cull_leaves_for(scene, q)
+
+
+def cull_leaves_for(scene, q: dict, cameras=None) -> None:
+    """The leaves' culling for tier q: a cone round the view of cameras (objects; every scene camera when
+    None, so a render from any shot keeps its leaves), or none where the tier does not cull. The batch
+    narrows it to each frame's own camera (render.batch): a 50 or 85 mm shot keeps a fraction of the
+    leaves the 24 mm orbit needs, and Cycles' sync and teardown scale with the leaves kept."""
     culls = q["engine"] == "CYCLES" and q["camera_cull"]
-    cull_leaves(scene, view_cone_cos(scene, scene.cycles.camera_cull_margin) if culls else -2.0,
+    cull_leaves(scene, view_cone_cos(scene, scene.cycles.camera_cull_margin, cameras) if culls else -2.0,
                 q["cull_distance"] if culls else 0.0)
 
 
@@ -73,17 +81,17 @@ def cull_leaves(scene, cone: float, near: float) -> None:
 LEAF_ANGLE = math.radians(2.0)  # a leaf's own size beyond 20 m, and some
 
 
-def view_cone_cos(scene, margin: float) -> float:
-    """Cosine of the half-angle of a cone round the view that holds every scene camera's frame:
-    its diagonal at the widest lens any camera has (keyed or not), widened by Cycles' cull margin
+def view_cone_cos(scene, margin: float, cameras=None) -> float:
+    """Cosine of the half-angle of a cone round the view that holds each camera's frame (cameras: objects,
+    every scene camera when None): its diagonal at the widest lens any has (keyed or not), widened by Cycles' cull margin
     (`camera_cull_margin`: a fraction of the frame on each side, as Cycles' object_cull.cpp tests
     normalized device coordinates) and lens shift, plus LEAF_ANGLE. -2.0 (cull
-    nothing) where a camera is not a perspective one or the cone would pass 80 degrees."""
+    nothing) where a camera is not a perspective one, there is none, or the cone would pass 80 degrees."""
     aspect = (scene.render.resolution_y * scene.render.pixel_aspect_y) / max(
         scene.render.resolution_x * scene.render.pixel_aspect_x, 1e-9)
     widest = 0.0
-    for ob in scene.objects:
-        if ob.type != "CAMERA":
+    for ob in scene.objects if cameras is None else cameras:
+        if ob is None or ob.type != "CAMERA":
             continue
         cam = ob.data
         if cam.type != "PERSP":
