@@ -48,3 +48,54 @@ def test_the_water_is_clear_the_hum_is_a_shimmer_and_the_motes_multiply():
     scene = bpy.context.scene
     start, end = {m.name: m.frame for m in scene.timeline_markers}["beat tending"], scene.frame_end
     assert visible.evaluate(end) > 0.8 and visible.evaluate(start) < 0.1
+
+
+def test_a_hum_shell_renders_the_half_facing_the_camera_while_the_camera_is_outside_it():
+    """In renders with Near Half on, a shell keeps the faces that face the render camera, marked HALVED
+    (its shimmer bends on one crossing what two did); with the camera inside it, or in the viewport, or
+    with Near Half off, it stays whole and unmarked. Checked on a copy of the group whose Is Viewport
+    reads false, as a render's does."""
+    from sanctuary.render.settings import halve_shells
+
+    jobs.new_file()
+    jobs.build(presets.load_scene("sketch"))
+    scene = bpy.context.scene
+    shell = bpy.data.objects[names.hum_ring(0, 0)]
+    mod = shell.modifiers[names.HUM_NEAR]
+    halve_shells(scene, True)
+    assert compat.modifier_input(mod, names.NEAR_HALF)
+    whole = len(shell.data.polygons)
+    assert len(shell.evaluated_get(bpy.context.evaluated_depsgraph_get()).data.polygons) == whole  # the viewport
+
+    render = mod.node_group.copy()  # Is Viewport false, as in a render
+    viewport = next(n for n in render.nodes if n.bl_idname == "GeometryNodeIsViewport")
+    false = render.nodes.new("FunctionNodeInputBool")
+    for link in list(viewport.outputs[0].links):
+        render.links.new(false.outputs[0], link.to_socket)
+    mod.node_group = render
+    cam = scene.camera
+    shell.animation_data_clear()
+    shell.location, shell.scale = (0.0, 0.0, 1.0), (2.0, 2.0, 2.0)
+
+    def halves(eye):
+        cam.animation_data_clear()
+        cam.location = eye
+        shell.update_tag()  # the group reads the camera through Active Camera: re-evaluate the shell
+        bpy.context.view_layer.update()
+        mesh = shell.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
+        marked = mesh.attributes.get(names.HALVED)
+        centres = np.array([shell.matrix_world @ p.center for p in mesh.polygons])
+        normals = np.array([(shell.matrix_world.to_3x3() @ p.normal) for p in mesh.polygons])
+        facing = np.einsum("ij,ij->i", normals, np.array(eye) - centres) > 0
+        return len(mesh.polygons), facing, marked is not None and all(v.value == 1.0 for v in marked.data)
+
+    count, facing, marked = halves((0.0, -9.0, 1.5))  # outside: the faces facing it, marked
+    world = shell.matrix_world
+    seen = sum(np.dot(world.to_3x3() @ p.normal, np.array((0.0, -9.0, 1.5)) - world @ p.center) > 0
+               for p in shell.data.polygons)
+    assert facing.all() and marked and count == seen and 0.25 * whole < count < 0.5 * whole
+    count, _, marked = halves((0.0, -1.0, 1.2))  # inside the 2 m shell: whole, unmarked
+    assert count == whole and not marked
+    halve_shells(scene, False)
+    count, _, marked = halves((0.0, -9.0, 1.5))
+    assert count == whole and not marked

@@ -87,6 +87,7 @@ LEAVES_GROUP = "sanctuary_mercury_leaves"
 FALLEN_GROUP = "sanctuary_fallen_leaves"
 FROST_FRONT = "sanctuary_frost_front"
 CRYSTALS_GROUP = "sanctuary_frost_crystals"
+HUM_NEAR_GROUP = "sanctuary_hum_near_half"
 LOOK_GROUP = "sanctuary_look"
 COMPOSITING_GROUP = "sanctuary_compositing"
 
@@ -99,6 +100,10 @@ COVERAGE = "Coverage"
 # The render camera's view cone (cosine of its half-angle; -2 culls nothing) and the distance within which
 # everything stays: set by the quality tier (render.settings), read by the leaves' group.
 CULL_COS, CULL_DISTANCE = "Cull Cosine", "Cull Distance"
+# On the hum's shells: render only the half nearer the render camera (set by the tier with its culling),
+# and the face attribute that tells the shimmer its shell is halved.
+NEAR_HALF, HALVED = "Near Half", "sanctuary_halved"
+HUM_NEAR = "hum_near_half"  # the shells' geometry-nodes modifier
 
 # Point attributes the geometry nodes read.
 LEAF_ROTATION, LEAF_SCALE, VARIANT = "leaf_rotation", "leaf_scale", "variant"

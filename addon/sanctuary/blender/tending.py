@@ -16,6 +16,7 @@ from .datablocks import Owner
 from .materials import EMERALD, SAPPHIRE, bare, principled
 from .meshes import mesh_from_polygons
 from .motes import build_motes, sphere_polygons
+from .nodes import geometry_group
 
 WARM_GLOW = (1.0, 0.66, 0.35, 1.0)
 PATTERN_GLOW = 1.2  # the gathered leaves' emission when the world is warmest
@@ -214,8 +215,11 @@ def shimmer_material(owner: Owner):
     band = g.math("SINE", g.math("MULTIPLY", g.math("POWER", facing, 0.7), np.pi))  # 0 facing, 0 at the rim
     camera = g.node("ShaderNodeLightPath").outputs["Is Camera Ray"]
     # Never whole: a refracting surface stands in the mist and environment passes the haze is made
-    # from, so a fully refracting shell would clear the haze behind it.
-    amount = g.math("MULTIPLY", g.math("MULTIPLY", band, info.outputs["Alpha"]), g.math("MULTIPLY", camera, HUM_SHARE))
+    # from, so a fully refracting shell would clear the haze behind it. A halved shell (near_half) is
+    # crossed once where a whole one was crossed twice: its one surface bends what both did.
+    halved = g.node("ShaderNodeAttribute", attribute_type="GEOMETRY", attribute_name=names.HALVED).outputs["Fac"]
+    share = g.math("ADD", HUM_SHARE, g.math("MULTIPLY", halved, HUM_SHARE * (1.0 - HUM_SHARE)))
+    amount = g.math("MULTIPLY", g.math("MULTIPLY", band, info.outputs["Alpha"]), g.math("MULTIPLY", camera, share))
     g.link(g.over_clear(amount, bend.outputs[0]), out.inputs["Surface"])
     # Where no refraction is drawn: a clear glassy film, a trace of it.
     mat[names.TRAVEL_LOOK] = {"base": [1.0, 0.93, 0.93], "alpha": 0.05, "metallic": 0.0, "roughness": 0.0,
@@ -234,6 +238,7 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
     mat = shimmer_material(owner)
     mesh = mesh_from_polygons(owner, "hum_shell", *sphere_polygons(24, 48))
     mesh.materials.append(mat)
+    halves = near_half_group(owner)
     z = landmarks(cfg)["heart"][2]
     period = core_tending.HUM_PERIOD
     rings = []
@@ -246,6 +251,8 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             obj = owner.object(names.hum_ring(hi, k), mesh, coll)
             obj.location = (0.0, 0.0, z)
             obj.visible_shadow = False
+            near = obj.modifiers.new(names.HUM_NEAR, "NODES")
+            near.node_group = halves
             t, scale, alpha = [], [], []
             life = 3 * period * 0.95
             for p in mine:
@@ -261,3 +268,29 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
             owner.tag(obj.animation_data.action)
             rings.append(obj)
     return rings
+
+
+def near_half_group(owner: Owner):
+    """The hum's shells, in renders with Near Half on (render.settings, with the tier's culling): only the
+    faces that face the render camera, while it is outside the shell, marked HALVED for the shimmer.
+    A camera ray crossed every shell twice, each crossing a step of its path: at the response, three
+    shells cost 0.9 s of a 4.1 s preview frame; halved, 0.5 s less (scripts/bench_render.py). The
+    viewport and exports keep whole shells (Near Half off, or Is Viewport)."""
+    g, gin, gout = geometry_group(owner, names.HUM_NEAR_GROUP, [(names.NEAR_HALF, "NodeSocketBool")])
+    cam = g.node("GeometryNodeObjectInfo", {"Object": g.node("GeometryNodeInputActiveCamera").outputs[0]},
+                 transform_space="RELATIVE")
+    eye = cam.outputs["Location"]  # in the shell's own space: a unit sphere, scaled as a whole
+    outside = g.math("GREATER_THAN", g.vmath("LENGTH", eye), 1.0)
+    away = g.math("LESS_THAN", g.vmath("DOT_PRODUCT", g.node("GeometryNodeInputNormal").outputs[0],
+                                       g.vmath("SUBTRACT", eye, g.node("GeometryNodeInputPosition").outputs[0])), 0.0)
+    render = g.math("SUBTRACT", 1.0, g.node("GeometryNodeIsViewport").outputs[0])
+    halve = g.math("MULTIPLY", g.math("MULTIPLY", outside, render), gin.outputs[names.NEAR_HALF])
+    kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": gin.outputs["Geometry"],
+                                                 "Selection": g.math("GREATER_THAN", g.math("MULTIPLY", away, halve), 0.5)},
+                  domain="FACE")
+    marked = g.node("GeometryNodeStoreNamedAttribute", {"Geometry": kept.outputs["Geometry"], "Name": names.HALVED,
+                                                        "Value": 1.0}, data_type="FLOAT", domain="FACE")
+    pick = g.node("GeometryNodeSwitch", {"Switch": g.math("GREATER_THAN", halve, 0.5), "False": gin.outputs["Geometry"],
+                                         "True": marked.outputs["Geometry"]}, input_type="GEOMETRY")
+    g.link(pick.outputs[0], gout.inputs["Geometry"])
+    return g.tree

@@ -55,6 +55,15 @@ def apply_quality(scene, q: dict) -> None:
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
     cull_leaves_for(scene, q)
+    halve_shells(scene, q["engine"] == "CYCLES" and q["camera_cull"])
+
+
+def halve_shells(scene, on: bool) -> None:
+    """Whether the hum's shells render as the half nearer the camera (blender.tending.near_half_group)."""
+    for ob in scene.objects:
+        mod = ob.modifiers.get(names.HUM_NEAR)
+        if mod is not None and mod.type == "NODES" and mod.node_group is not None:
+            compat.set_modifier_input(mod, names.NEAR_HALF, on)
 
 
 def cull_leaves_for(scene, q: dict, cameras=None) -> None:
