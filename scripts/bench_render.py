@@ -100,7 +100,8 @@ class Phases:
 def final_tier(bpy, scene, args, folder: Path, phases) -> int:
     """--final: the final tier's cost per frame and its quality against a higher-sample reference crop."""
     from sanctuary.config import presets
-    from sanctuary.render.settings import apply_quality, cull_leaves_for
+    from sanctuary.render.batch import set_frame
+    from sanctuary.render.settings import apply_quality
 
     q = dict(presets.load_quality("final").data)
     q["resolution"] = [int(round(v * args.scale)) for v in q["resolution"]]
@@ -109,8 +110,7 @@ def final_tier(bpy, scene, args, folder: Path, phases) -> int:
         "resolution", "samples", "adaptive_threshold", "max_bounces", "motion_blur")}, "frames": {}}
 
     def render(frame: int, name: str) -> dict:
-        scene.frame_set(frame)
-        cull_leaves_for(scene, q, [scene.camera])  # as the batch does
+        set_frame(scene, frame, q)  # as the batch goes to each frame: the leaves culled to its camera
         wall, cpu = time.perf_counter(), time.process_time()
         phases.restart()
         bpy.ops.render.render(scene=scene.name)
@@ -216,7 +216,8 @@ def main() -> int:
 
     from sanctuary import jobs
     from sanctuary.config import presets
-    from sanctuary.render.settings import apply_quality, cull_leaves_for
+    from sanctuary.render.batch import set_frame
+    from sanctuary.render.settings import apply_quality
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench_render_"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,10 +232,11 @@ def main() -> int:
         return final_tier(bpy, scene, args, folder, phases)
 
     def render(name: str, frame: int, tier: dict | None = None) -> tuple[float, Path]:
-        scene.frame_set(frame)
+        if tier is None:  # Blender's defaults: every leaf
+            scene.frame_set(frame)
+        else:  # as the batch goes to each frame: the leaves culled to its camera
+            set_frame(scene, frame, tier)
         t0 = time.perf_counter()
-        if tier is not None:  # as the batch does (render.batch): the leaves' cone from this frame's camera
-            cull_leaves_for(scene, tier, [scene.camera])
         phases.restart()
         bpy.ops.render.render(scene=scene.name)
         seconds = time.perf_counter() - t0

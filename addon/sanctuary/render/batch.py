@@ -45,39 +45,41 @@ def render_frames(scene, frames: list[int], out_dir: Path, quality: dict, progre
     ext = frame_extension(quality)
     report = RenderReport(str(out_dir))
     try:
-        _render_each(scene, frames, out_dir, quality, ext, report, progress, should_stop, on_frame)
+        for frame in frames:
+            if should_stop():
+                break
+            final = frame_path(out_dir, frame, ext)
+            if files.is_whole(final):
+                report.skipped.append(final.name)
+                if progress:
+                    progress.frame(frame, None)
+                continue
+            with files.Claim(claim_path(out_dir, frame)) as claim:
+                if not claim.acquire():
+                    report.claimed.append(final.name)
+                    continue
+                final.unlink(missing_ok=True)  # a broken frame (cut short before this check existed)
+                t0 = time.perf_counter()
+                set_frame(scene, frame, quality)
+                bpy.ops.render.render(scene=scene.name)
+                tmp = files.part_path(final)
+                try:
+                    bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
+                except RuntimeError as e:  # Blender could not write it: finish says why
+                    files.finish(tmp, final, detail=str(e))
+                files.finish(tmp, final)
+            report.written.append(final.name)
+            report.frame_seconds[frame] = round(time.perf_counter() - t0, 3)
+            on_frame(frame, report.frame_seconds[frame])
+            if progress:
+                progress.frame(frame, report.frame_seconds[frame])
     finally:
         cull_leaves_for(scene, quality)  # every camera's cone again: the scene renders right from any shot
     return report
 
 
-def _render_each(scene, frames, out_dir, quality, ext, report, progress, should_stop, on_frame) -> None:
-    for frame in frames:
-        if should_stop():
-            break
-        final = frame_path(out_dir, frame, ext)
-        if files.is_whole(final):
-            report.skipped.append(final.name)
-            if progress:
-                progress.frame(frame, None)
-            continue
-        with files.Claim(claim_path(out_dir, frame)) as claim:
-            if not claim.acquire():
-                report.claimed.append(final.name)
-                continue
-            final.unlink(missing_ok=True)  # a broken frame (cut short before this check existed)
-            t0 = time.perf_counter()
-            scene.frame_set(frame)
-            cull_leaves_for(scene, quality, [scene.camera])  # this frame's camera (markers bind it)
-            bpy.ops.render.render(scene=scene.name)
-            tmp = files.part_path(final)
-            try:
-                bpy.data.images["Render Result"].save_render(filepath=str(tmp), scene=scene)
-            except RuntimeError as e:  # Blender could not write it: finish says why
-                files.finish(tmp, final, detail=str(e))
-            files.finish(tmp, final)
-        report.written.append(final.name)
-        report.frame_seconds[frame] = round(time.perf_counter() - t0, 3)
-        on_frame(frame, report.frame_seconds[frame])
-        if progress:
-            progress.frame(frame, report.frame_seconds[frame])
+def set_frame(scene, frame: int, quality: dict) -> None:
+    """Go to frame with the leaves culled to that frame's own camera (markers bind it), as the batch
+    renders each frame (render.settings.cull_leaves_for)."""
+    scene.frame_set(frame)
+    cull_leaves_for(scene, quality, [scene.camera])
