@@ -63,9 +63,10 @@ def blender_defaults(bpy, scene) -> None:
     bpy.data.scenes.remove(fresh)
     scene.cycles.device = "CPU"
     scene.world.cycles.sampling_method = "AUTOMATIC"
-    from sanctuary.render.settings import cull_leaves
+    from sanctuary.render.settings import cull_leaves, halve_shells
 
     cull_leaves(scene, -2.0, 0.0)  # every leaf, as Cycles would have them with no culling
+    halve_shells(scene, False)  # and the hum's shells whole
 
 
 class Phases:

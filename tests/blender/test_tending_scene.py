@@ -99,3 +99,20 @@ def test_a_hum_shell_renders_the_half_facing_the_camera_while_the_camera_is_outs
     halve_shells(scene, False)
     count, _, marked = halves((0.0, -9.0, 1.5))
     assert count == whole and not marked
+
+    # The shimmer reads the mark: its one crossing bends with share 2s - s^2, what two crossings did.
+    from sanctuary.blender.tending import HUM_SHARE
+
+    nodes = shell.active_material.node_tree.nodes
+    assert any(n.bl_idname == "ShaderNodeAttribute" and n.attribute_name == names.HALVED for n in nodes)
+    assert any(n.bl_idname == "ShaderNodeMath" and any(
+        not i.is_linked and abs(i.default_value - HUM_SHARE * (1 - HUM_SHARE)) < 1e-6 for i in n.inputs) for n in nodes)
+
+    # Exports see whole shells (USD and Alembic evaluate as renders do), and the scene gets its halving back.
+    from sanctuary.export.formats import instancers_at_rest
+
+    halve_shells(scene, True)
+    with instancers_at_rest(scene):
+        assert not compat.modifier_input(mod, names.NEAR_HALF)
+        assert halves((0.0, -9.0, 1.5))[0] == whole
+    assert compat.modifier_input(mod, names.NEAR_HALF)

@@ -181,7 +181,8 @@ def test_a_render_works_out_its_scene_once(fresh_bpy, tmp_path, monkeypatch):
     assert len(grown) == 1
 
 
-def test_each_frame_keeps_the_leaves_its_own_camera_sees_and_the_scene_gets_every_cameras_back(fresh_bpy, tmp_path):
+def test_each_frame_keeps_the_leaves_its_own_camera_sees_and_the_scene_gets_every_cameras_back(fresh_bpy, tmp_path,
+                                                                                              monkeypatch):
     """The batch narrows the leaves' view cone to each frame's camera (a 50 mm shot keeps fewer leaves
     than the 24 mm orbit) and leaves the scene with the cone that holds every camera's frame."""
     from sanctuary import jobs
@@ -213,4 +214,17 @@ def test_each_frame_keeps_the_leaves_its_own_camera_sees_and_the_scene_gets_ever
     every = view_cone_cos(scene, margin)
     assert all(every <= cone + 1e-6 for _, _, cone in seen)  # the modifier holds a float32
     assert max(seen, key=lambda s: s[1].data.lens)[2] > every + 0.05  # a 50 mm shot keeps a narrower cone
+    assert compat.modifier_input(leaves(scene), names.CULL_COS) == pytest.approx(every, abs=1e-6)
+
+    # Also when a frame fails: the scene gets the every-camera cone back.
+    from sanctuary import files
+    from sanctuary.render import batch
+
+    def full_disk(tmp, final, detail=""):
+        raise files.WriteError(final, "no space left on device")
+
+    monkeypatch.setattr(batch.files, "finish", full_disk)
+    (tmp_path / "failing").mkdir()
+    with pytest.raises(files.WriteError):
+        batch.render_frames(scene, [200], tmp_path / "failing", plan.tier.data)
     assert compat.modifier_input(leaves(scene), names.CULL_COS) == pytest.approx(every, abs=1e-6)

@@ -287,7 +287,7 @@ def near_half_group(owner: Owner):
     halve = g.math("MULTIPLY", g.math("MULTIPLY", outside, render), gin.outputs[names.NEAR_HALF])
     kept = g.node("GeometryNodeDeleteGeometry", {"Geometry": gin.outputs["Geometry"],
                                                  "Selection": g.math("GREATER_THAN", g.math("MULTIPLY", away, halve), 0.5)},
-                  domain="FACE")
+                  domain="FACE", mode="ONLY_FACE")  # every vertex kept, in order: motion blur's steps match
     marked = g.node("GeometryNodeStoreNamedAttribute", {"Geometry": kept.outputs["Geometry"], "Name": names.HALVED,
                                                         "Value": 1.0}, data_type="FLOAT", domain="FACE")
     pick = g.node("GeometryNodeSwitch", {"Switch": g.math("GREATER_THAN", halve, 0.5), "False": gin.outputs["Geometry"],

@@ -229,7 +229,7 @@ QUALITY = Table(fields={
                              doc="FAST: one denoiser pass instead of three"),
     "denoise_quality": Str(choices=("FAST", "BALANCED", "HIGH"), default="HIGH"),
     "fast_gi": Bool(default=False, doc="approximate indirect light after ao_bounces bounces (Cycles Fast GI)"),
-    "ao_bounces": Int(lo=0, hi=1024, default=1, doc="with fast_gi: bounces of real light before the approximation "
+    "ao_bounces": Int(lo=1, hi=1024, default=1, doc="with fast_gi: bounces of real light before the approximation "
                                                     "(2: mercury mirrors mercury instead of going dark)"),
     "camera_cull": Bool(default=False, doc="leave objects and instances outside the camera's view out of the render"),
     "cull_distance": Float(lo=0.0, hi=100000.0, default=0.0, unit="m",

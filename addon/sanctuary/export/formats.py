@@ -173,16 +173,23 @@ def _abc(path: Path, fmt: str, frames: tuple[int, int], profile: str = "film") -
 def instancers_at_rest(scene):
     """Within the block the instancers are disabled in viewports and renders. Blender's exporters step
     through every exported frame evaluating the whole scene, and the instancers, which they do not export,
-    ran their geometry nodes (the forest's 212,400 leaves and their drops) at every step. Restored after,
-    also when the exporter fails."""
+    ran their geometry nodes (the forest's 212,400 leaves and their drops) at every step. The hum's shells
+    are whole: a scene a tier was applied to (a saved scene.blend) halves them in renders, and USD and
+    Alembic evaluate as renders do. Restored after, also when the exporter fails."""
     resting = [(obj, obj.hide_viewport, obj.hide_render) for obj in scene.objects if obj.get(INSTANCER, False)]
+    halved = [mod for obj in scene.objects if (mod := obj.modifiers.get(names.HUM_NEAR)) is not None
+              and mod.type == "NODES" and mod.node_group is not None and compat.modifier_input(mod, names.NEAR_HALF)]
     try:
         for obj, _, _ in resting:
             obj.hide_viewport = obj.hide_render = True
+        for mod in halved:
+            compat.set_modifier_input(mod, names.NEAR_HALF, False)
         yield
     finally:
         for obj, viewport, render in resting:
             obj.hide_viewport, obj.hide_render = viewport, render
+        for mod in halved:
+            compat.set_modifier_input(mod, names.NEAR_HALF, True)
 
 
 def select_exportable(scene, skip: set | frozenset = frozenset()) -> None:
