@@ -270,6 +270,14 @@ def hum_rings(cfg, owner, schedule, fps) -> list:
     return rings
 
 
+def near_half_modifiers(scene):
+    """The hum's shells' Near Half modifiers in scene (one per shell; none in a .blend from before them)."""
+    for obj in scene.objects:
+        mod = obj.modifiers.get(names.HUM_NEAR)
+        if mod is not None and mod.type == "NODES" and mod.node_group is not None:
+            yield mod
+
+
 def near_half_group(owner: Owner):
     """The hum's shells, in renders with Near Half on (render.settings, with the tier's culling): only the
     faces that face the render camera, while it is outside the shell, marked HALVED for the shimmer.

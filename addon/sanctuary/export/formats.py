@@ -23,6 +23,7 @@ import numpy as np
 from .. import files
 from ..blender import compat, names
 from ..blender.names import EMISSIVE_TINT, INSTANCER, LINKED_LIGHT, RENDER_ONLY
+from ..blender.tending import near_half_modifiers
 from ..config.errors import ConfigError, Source
 from ..files import WriteError
 from ..jobs.paths import check_export_profile, export_format, writable_file
@@ -177,8 +178,7 @@ def instancers_at_rest(scene):
     are whole: a scene a tier was applied to (a saved scene.blend) halves them in renders, and USD and
     Alembic evaluate as renders do. Restored after, also when the exporter fails."""
     resting = [(obj, obj.hide_viewport, obj.hide_render) for obj in scene.objects if obj.get(INSTANCER, False)]
-    halved = [mod for obj in scene.objects if (mod := obj.modifiers.get(names.HUM_NEAR)) is not None
-              and mod.type == "NODES" and mod.node_group is not None and compat.modifier_input(mod, names.NEAR_HALF)]
+    halved = [mod for mod in near_half_modifiers(scene) if compat.modifier_input(mod, names.NEAR_HALF)]
     try:
         for obj, _, _ in resting:
             obj.hide_viewport = obj.hide_render = True

@@ -5,6 +5,7 @@ import math
 
 from ..blender import compat, names
 from ..blender.look import fit_vignette, set_air
+from ..blender.tending import near_half_modifiers
 
 
 def apply_quality(scene, q: dict) -> None:
@@ -55,15 +56,18 @@ def apply_quality(scene, q: dict) -> None:
     elif q["engine"] == "EEVEE":
         scene.eevee.taa_render_samples = q["samples"]
     cull_leaves_for(scene, q)
-    halve_shells(scene, q["engine"] == "CYCLES" and q["camera_cull"])
+    halve_shells(scene, culls(q))
+
+
+def culls(q: dict) -> bool:
+    """Whether tier q leaves what the camera does not see out of its renders (Cycles only)."""
+    return q["engine"] == "CYCLES" and q["camera_cull"]
 
 
 def halve_shells(scene, on: bool) -> None:
     """Whether the hum's shells render as the half nearer the camera (blender.tending.near_half_group)."""
-    for ob in scene.objects:
-        mod = ob.modifiers.get(names.HUM_NEAR)
-        if mod is not None and mod.type == "NODES" and mod.node_group is not None:
-            compat.set_modifier_input(mod, names.NEAR_HALF, on)
+    for mod in near_half_modifiers(scene):
+        compat.set_modifier_input(mod, names.NEAR_HALF, on)
 
 
 def cull_leaves_for(scene, q: dict, cameras=None) -> None:
@@ -71,9 +75,9 @@ def cull_leaves_for(scene, q: dict, cameras=None) -> None:
     None, so a render from any shot keeps its leaves), or none where the tier does not cull. The batch
     narrows it to each frame's own camera (render.batch): a 50 or 85 mm shot keeps a fraction of the
     leaves the 24 mm orbit needs, and Cycles' sync and teardown scale with the leaves kept."""
-    culls = q["engine"] == "CYCLES" and q["camera_cull"]
-    cull_leaves(scene, view_cone_cos(scene, scene.cycles.camera_cull_margin, cameras) if culls else -2.0,
-                q["cull_distance"] if culls else 0.0)
+    on = culls(q)
+    cull_leaves(scene, view_cone_cos(scene, scene.cycles.camera_cull_margin, cameras) if on else -2.0,
+                q["cull_distance"] if on else 0.0)
 
 
 def cull_leaves(scene, cone: float, near: float) -> None:
